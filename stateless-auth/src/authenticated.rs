@@ -1,0 +1,170 @@
+//! The outcome of a successful authentication, kept for the rest of the request.
+
+use std::any::{Any, type_name};
+use std::fmt;
+use std::rc::Rc;
+
+use actix_web::dev::{Extensions, Payload};
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::extract::{ExtractFuture, Start};
+use crate::label::Label;
+use crate::mixin::TokenMixin;
+use crate::slot::AuthSlot;
+use crate::spec::Requirement;
+
+/// An authenticated request: its token type and scheme, the token model and the user.
+///
+/// The first extractor that authenticates a request keeps this value in the
+/// request's extensions, and every later extractor of the same request reads it
+/// instead of calling the loaders again. Middleware and template code read it with
+/// [`Authenticated::from_extensions`]. Cloning it is cheap: the models are shared.
+///
+/// As an extractor it authenticates with the configured defaults, like
+/// [`CurrentUser`](crate::CurrentUser), and gives the models without naming their types.
+///
+/// Its `Debug` output names the model types but shows neither model, so that no
+/// token can reach a log through it.
+#[derive(Clone)]
+pub struct Authenticated {
+    record: Rc<dyn AnyRecord>,
+}
+
+impl Authenticated {
+    pub(crate) fn new<T, U>(token_type: Label, auth_type: Label, token: T, user: U) -> Self
+    where
+        T: TokenMixin + 'static,
+        U: 'static,
+    {
+        Authenticated {
+            record: Rc::new(Record {
+                token_type,
+                auth_type,
+                token,
+                user,
+            }),
+        }
+    }
+
+    /// Returns the authentication of a request whose authentication has completed
+    /// and succeeded, read from the request's extensions.
+    ///
+    /// ```
+    /// use actix_web::HttpMessage;
+    /// use actix_web::dev::ServiceRequest;
+    /// use stateless_auth::Authenticated;
+    ///
+    /// fn user_name_for_logs(req: &ServiceRequest) -> Option<String> {
+    ///     let auth = Authenticated::from_extensions(&req.extensions())?;
+    ///     auth.user::<String>().cloned()
+    /// }
+    /// ```
+    pub fn from_extensions(extensions: &Extensions) -> Option<Authenticated> {
+        extensions.get::<AuthSlot>()?.succeeded()
+    }
+
+    /// Returns the token type that was required, such as `"access"`.
+    pub fn token_type(&self) -> &str {
+        self.record.token_type()
+    }
+
+    /// Returns the scheme that was required, such as `"Bearer"`, as configured rather
+    /// than as the client spelled it.
+    pub fn auth_type(&self) -> &str {
+        self.record.auth_type()
+    }
+
+    /// Returns the user, if the user loader's model is a `U`.
+    pub fn user<U: 'static>(&self) -> Option<&U> {
+        self.record.user().downcast_ref()
+    }
+
+    /// Returns the token model, if the token loader's model is a `T`.
+    pub fn token<T: 'static>(&self) -> Option<&T> {
+        self.record.token().downcast_ref()
+    }
+
+    /// Reports whether the token grants `scope`, as [`TokenMixin::has_scope`] says.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.record.has_scope(scope)
+    }
+
+    pub(crate) fn user_type_name(&self) -> &'static str {
+        self.record.user_type_name()
+    }
+
+    pub(crate) fn token_type_name(&self) -> &'static str {
+        self.record.token_type_name()
+    }
+}
+
+impl fmt::Debug for Authenticated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("token_type", &self.token_type())
+            .field("auth_type", &self.auth_type())
+            .field("token", &format_args!("<{}>", self.token_type_name()))
+            .field("user", &format_args!("<{}>", self.user_type_name()))
+            .finish()
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Authenticated>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, |_, authenticated| {
+            Ok(authenticated)
+        })
+    }
+}
+
+/// The typed models behind an [`Authenticated`].
+struct Record<T, U> {
+    token_type: Label,
+    auth_type: Label,
+    token: T,
+    user: U,
+}
+
+/// [`Record`] with its model types erased.
+trait AnyRecord {
+    fn token_type(&self) -> &str;
+    fn auth_type(&self) -> &str;
+    fn token(&self) -> &dyn Any;
+    fn user(&self) -> &dyn Any;
+    fn has_scope(&self, scope: &str) -> bool;
+    fn token_type_name(&self) -> &'static str;
+    fn user_type_name(&self) -> &'static str;
+}
+
+impl<T: TokenMixin + 'static, U: 'static> AnyRecord for Record<T, U> {
+    fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    fn auth_type(&self) -> &str {
+        &self.auth_type
+    }
+
+    fn token(&self) -> &dyn Any {
+        &self.token
+    }
+
+    fn user(&self) -> &dyn Any {
+        &self.user
+    }
+
+    fn has_scope(&self, scope: &str) -> bool {
+        self.token.has_scope(scope)
+    }
+
+    fn token_type_name(&self) -> &'static str {
+        type_name::<T>()
+    }
+
+    fn user_type_name(&self) -> &'static str {
+        type_name::<U>()
+    }
+}

@@ -1,0 +1,221 @@
+//! Settings of a [`StatelessAuthManager`](crate::StatelessAuthManager).
+
+use actix_web::http::header::HeaderName;
+use serde::{Deserialize, Serialize};
+
+/// The default for [`StatelessAuthConfig::max_token_length`], in bytes.
+///
+/// Opaque tokens are rarely longer than a few hundred bytes; 4096 leaves room for
+/// any of them and stays far below actix-web's limit on the size of the request head.
+pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
+
+/// Settings of a [`StatelessAuthManager`](crate::StatelessAuthManager).
+///
+/// Every field has a default, and serde fills in the ones a source leaves out.
+/// Besides its own field names, it reads the configuration keys of
+/// Flask-Stateless-Auth, so a Flask deployment's settings load unchanged:
+///
+/// | field | Flask keys also read |
+/// |---|---|
+/// | `auth_header` | `AUTH_HEADER`, `TOKEN_HEADER` |
+/// | `default_auth_type` | `DEFAULT_AUTH_TYPE`, `TOKEN_TYPE` |
+/// | `default_token_type` | `DEFAULT_TOKEN_TYPE` |
+///
+/// ```
+/// use stateless_auth::StatelessAuthConfig;
+///
+/// let flask = r#"{"TOKEN_HEADER": "X-Auth", "DEFAULT_AUTH_TYPE": "Token"}"#;
+/// let config: StatelessAuthConfig = serde_json::from_str(flask).unwrap();
+///
+/// assert_eq!(config.auth_header, "X-Auth");
+/// assert_eq!(config.default_auth_type, "Token");
+/// assert_eq!(config.default_token_type, "access");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct StatelessAuthConfig {
+    /// The request header that carries the credentials. Default `"Authorization"`.
+    #[serde(alias = "AUTH_HEADER", alias = "TOKEN_HEADER")]
+    pub auth_header: String,
+
+    /// The scheme expected before the token when a route sets none. Default `"Bearer"`.
+    #[serde(alias = "DEFAULT_AUTH_TYPE", alias = "TOKEN_TYPE")]
+    pub default_auth_type: String,
+
+    /// The token type passed to the token loader when a route sets none. Default `"access"`.
+    #[serde(alias = "DEFAULT_TOKEN_TYPE")]
+    pub default_token_type: String,
+
+    /// The `realm` of the `WWW-Authenticate` challenge; none by default.
+    pub realm: Option<String>,
+
+    /// The longest token accepted, in bytes; a longer one is rejected with 400
+    /// `"Malformed token"` before any loader runs. Default [`DEFAULT_MAX_TOKEN_LENGTH`].
+    pub max_token_length: usize,
+
+    /// Answers missing credentials and a foreign scheme with 401 and a challenge
+    /// without `error`, as RFC 6750 §3.1 recommends, instead of Flask-Stateless-Auth's
+    /// 400. Default `false`.
+    pub strict_rfc6750: bool,
+}
+
+impl Default for StatelessAuthConfig {
+    fn default() -> Self {
+        StatelessAuthConfig {
+            auth_header: "Authorization".to_owned(),
+            default_auth_type: "Bearer".to_owned(),
+            default_token_type: "access".to_owned(),
+            realm: None,
+            max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
+            strict_rfc6750: false,
+        }
+    }
+}
+
+/// A setting of [`StatelessAuthConfig`] that cannot work.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `auth_header` is not a valid HTTP header name.
+    #[error("invalid auth_header {0:?}: expected an HTTP header name such as \"Authorization\"")]
+    InvalidHeaderName(String),
+    /// `default_auth_type` is not an HTTP authentication scheme.
+    #[error(
+        "invalid default_auth_type {0:?}: expected a scheme of letters, digits and !#$%&'*+-.^_`|~ such as \"Bearer\""
+    )]
+    InvalidAuthType(String),
+    /// `default_token_type` is empty.
+    #[error("invalid default_token_type: expected a non-empty name such as \"access\"")]
+    EmptyTokenType,
+    /// `realm` holds a character that a header value cannot carry.
+    #[error("invalid realm {0:?}: expected visible ASCII characters and spaces only")]
+    InvalidRealm(String),
+    /// `max_token_length` is zero.
+    #[error("invalid max_token_length 0: expected a length in bytes of at least 1")]
+    ZeroMaxTokenLength,
+}
+
+impl StatelessAuthConfig {
+    /// Checks that every setting can work.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.header_name()?;
+        if !is_scheme(&self.default_auth_type) {
+            return Err(ConfigError::InvalidAuthType(self.default_auth_type.clone()));
+        }
+        if self.default_token_type.is_empty() {
+            return Err(ConfigError::EmptyTokenType);
+        }
+        if let Some(realm) = &self.realm
+            && !realm.bytes().all(|byte| byte == b' ' || byte.is_ascii_graphic())
+        {
+            return Err(ConfigError::InvalidRealm(realm.clone()));
+        }
+        if self.max_token_length == 0 {
+            return Err(ConfigError::ZeroMaxTokenLength);
+        }
+
+        Ok(())
+    }
+
+    /// Parses `auth_header` as a header name.
+    pub(crate) fn header_name(&self) -> Result<HeaderName, ConfigError> {
+        HeaderName::try_from(self.auth_header.as_str())
+            .map_err(|_| ConfigError::InvalidHeaderName(self.auth_header.clone()))
+    }
+}
+
+/// Checks that `scheme` is an RFC 9110 `token`, the syntax of an authentication scheme.
+pub(crate) fn is_scheme(scheme: &str) -> bool {
+    !scheme.is_empty()
+        && scheme.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_flask() {
+        let config = StatelessAuthConfig::default();
+
+        assert_eq!(config.auth_header, "Authorization");
+        assert_eq!(config.default_auth_type, "Bearer");
+        assert_eq!(config.default_token_type, "access");
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn flask_keys_deserialize() {
+        let json = r#"{"AUTH_HEADER": "X-Token", "TOKEN_TYPE": "Token", "DEFAULT_TOKEN_TYPE": "refresh"}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.auth_header, "X-Token");
+        assert_eq!(config.default_auth_type, "Token");
+        assert_eq!(config.default_token_type, "refresh");
+    }
+
+    #[test]
+    fn own_keys_round_trip() {
+        let config = StatelessAuthConfig {
+            realm: Some("api".to_owned()),
+            strict_rfc6750: true,
+            ..StatelessAuthConfig::default()
+        };
+
+        let json = serde_json::to_string(&config).unwrap();
+        let parsed: StatelessAuthConfig = serde_json::from_str(&json).unwrap();
+
+        assert_eq!(parsed, config);
+    }
+
+    #[test]
+    fn invalid_settings_are_reported() {
+        let cases = [
+            (
+                StatelessAuthConfig {
+                    auth_header: "Bad Header".to_owned(),
+                    ..Default::default()
+                },
+                ConfigError::InvalidHeaderName("Bad Header".to_owned()),
+            ),
+            (
+                StatelessAuthConfig {
+                    default_auth_type: "Bear er".to_owned(),
+                    ..Default::default()
+                },
+                ConfigError::InvalidAuthType("Bear er".to_owned()),
+            ),
+            (
+                StatelessAuthConfig {
+                    default_token_type: String::new(),
+                    ..Default::default()
+                },
+                ConfigError::EmptyTokenType,
+            ),
+            (
+                StatelessAuthConfig {
+                    realm: Some("a\nb".to_owned()),
+                    ..Default::default()
+                },
+                ConfigError::InvalidRealm("a\nb".to_owned()),
+            ),
+            (
+                StatelessAuthConfig {
+                    max_token_length: 0,
+                    ..Default::default()
+                },
+                ConfigError::ZeroMaxTokenLength,
+            ),
+        ];
+
+        for (config, expected) in cases {
+            assert_eq!(config.validate(), Err(expected));
+        }
+    }
+}

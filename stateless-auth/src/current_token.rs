@@ -1,0 +1,71 @@
+//! The loaded token model as a handler parameter.
+
+use std::any::type_name;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::authenticated::Authenticated;
+use crate::error::StatelessAuthError;
+use crate::extract::{ExtractFuture, Start};
+use crate::loaders::INTERNAL;
+use crate::spec::Requirement;
+
+/// The token model that the token loader returned for this request.
+///
+/// Refresh endpoints use it to revoke or rotate the token that was presented. It
+/// follows the same rules as [`CurrentUser`](crate::CurrentUser): it reads a
+/// guard's result or authenticates with the defaults, and answers 500 when `T` is
+/// not the token loader's model type.
+///
+/// It has no `Debug` implementation, since a token model often holds the token.
+pub struct CurrentToken<T> {
+    authenticated: Authenticated,
+    token: PhantomData<fn() -> T>,
+}
+
+impl<T: 'static> CurrentToken<T> {
+    /// Returns the whole authentication: token type, scheme and user.
+    pub fn authenticated(&self) -> &Authenticated {
+        &self.authenticated
+    }
+
+    fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        if authenticated.token::<T>().is_none() {
+            log::error!(
+                "CurrentToken<{}> does not match the token loader's model {}; answered 500",
+                type_name::<T>(),
+                authenticated.token_type_name()
+            );
+            return Err(StatelessAuthError::server(INTERNAL));
+        }
+
+        Ok(CurrentToken {
+            authenticated,
+            token: PhantomData,
+        })
+    }
+}
+
+impl<T: 'static> Deref for CurrentToken<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // NOTE: `project` checked the type before building this value, so the
+        // downcast cannot fail.
+        self.authenticated
+            .token::<T>()
+            .expect("CurrentToken checked the token type when it was extracted")
+    }
+}
+
+impl<T: 'static> FromRequest for CurrentToken<T> {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, Self::project)
+    }
+}

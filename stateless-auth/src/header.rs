@@ -1,0 +1,268 @@
+//! Parsing of the credentials header: `<scheme> 1*SP <b64token>` (RFC 6750 §2.1).
+//!
+//! The functions here are pure: they take header values and return borrowed
+//! slices of them, without allocating.
+
+use std::ops::Range;
+
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+/// Why a credentials header was rejected, before any loader ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeaderError {
+    /// The header is absent or empty.
+    Missing,
+    /// The value holds a byte outside visible ASCII and space.
+    InvalidHeader,
+    /// The header appears more than once.
+    Multiple,
+    /// The value is a scheme alone, has an empty token, or has more than two parts.
+    ArgumentCount,
+    /// The scheme is not the one the route expects.
+    SchemeMismatch,
+    /// The token is not an RFC 6750 `b64token`, or is longer than the configured maximum.
+    MalformedToken,
+}
+
+impl HeaderError {
+    /// Returns the message of the matching request error, as Flask-Stateless-Auth words it
+    /// where it has one.
+    pub const fn message(self) -> &'static str {
+        match self {
+            HeaderError::Missing => "No token provided",
+            HeaderError::InvalidHeader => "Invalid authorization header",
+            HeaderError::Multiple => "Multiple authorization headers",
+            HeaderError::ArgumentCount => "Invalid number of arguments in token header",
+            HeaderError::SchemeMismatch => "Invalid token type",
+            HeaderError::MalformedToken => "Malformed token",
+        }
+    }
+}
+
+/// Returns the single value of header `name`.
+///
+/// # Errors
+///
+/// [`HeaderError::Missing`] when the header is absent, [`HeaderError::Multiple`]
+/// when it appears more than once.
+pub fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<&'a HeaderValue, HeaderError> {
+    let mut values = headers.get_all(name);
+    let Some(value) = values.next() else {
+        return Err(HeaderError::Missing);
+    };
+
+    if values.next().is_some() {
+        return Err(HeaderError::Multiple);
+    }
+    Ok(value)
+}
+
+/// Parses `value` as `<scheme> 1*SP <token>` and returns the token.
+///
+/// The scheme is compared with `scheme` ignoring ASCII case (RFC 9110 §11.1). The
+/// token is returned exactly as sent, `=` padding included. Spaces and tabs around
+/// the whole value are ignored, as RFC 9110 §5.5 says they are not part of it.
+///
+/// ```
+/// use stateless_auth::header::{HeaderError, parse_credentials};
+///
+/// assert_eq!(parse_credentials(b"bearer  abc==", "Bearer", 4096), Ok("abc=="));
+/// assert_eq!(
+///     parse_credentials(b"Basic abc", "Bearer", 4096),
+///     Err(HeaderError::SchemeMismatch)
+/// );
+/// ```
+///
+/// # Errors
+///
+/// Every variant of [`HeaderError`] but [`HeaderError::Multiple`], in the order of
+/// its checks: empty value, bytes outside visible ASCII, the number of parts, the
+/// scheme, then the token's syntax and `max_token_length` (in bytes).
+pub fn parse_credentials<'a>(
+    value: &'a [u8],
+    scheme: &str,
+    max_token_length: usize,
+) -> Result<&'a str, HeaderError> {
+    let range = token_range(value, scheme, max_token_length)?;
+
+    // The range covers ASCII bytes only, so this conversion cannot fail.
+    std::str::from_utf8(&value[range]).map_err(|_| HeaderError::InvalidHeader)
+}
+
+/// Like [`parse_credentials`], but returns where the token sits in `value`, so that
+/// a caller holding the header value can slice it again later.
+pub(crate) fn token_range(
+    value: &[u8],
+    scheme: &str,
+    max_token_length: usize,
+) -> Result<Range<usize>, HeaderError> {
+    let start = value
+        .iter()
+        .position(|&byte| !is_whitespace(byte))
+        .unwrap_or(value.len());
+    let end = value
+        .iter()
+        .rposition(|&byte| !is_whitespace(byte))
+        .map_or(start, |last| last + 1);
+    let trimmed = &value[start..end];
+    if trimmed.is_empty() {
+        return Err(HeaderError::Missing);
+    }
+    if !trimmed.iter().all(|&byte| byte == b' ' || byte.is_ascii_graphic()) {
+        return Err(HeaderError::InvalidHeader);
+    }
+
+    let Some(scheme_end) = trimmed.iter().position(|&byte| byte == b' ') else {
+        return Err(HeaderError::ArgumentCount);
+    };
+    let token_start = trimmed[scheme_end..]
+        .iter()
+        .position(|&byte| byte != b' ')
+        .map_or(trimmed.len(), |offset| scheme_end + offset);
+    let token = &trimmed[token_start..];
+    if token.is_empty() || token.contains(&b' ') {
+        return Err(HeaderError::ArgumentCount);
+    }
+
+    if !trimmed[..scheme_end].eq_ignore_ascii_case(scheme.as_bytes()) {
+        return Err(HeaderError::SchemeMismatch);
+    }
+    if token.len() > max_token_length || !is_b64token(token) {
+        return Err(HeaderError::MalformedToken);
+    }
+
+    let token_offset = start + token_start;
+    Ok(token_offset..token_offset + token.len())
+}
+
+/// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub fn is_b64token(token: &[u8]) -> bool {
+    let body_len = token.len() - token.iter().rev().take_while(|&&byte| byte == b'=').count();
+    let body = &token[..body_len];
+
+    !body.is_empty()
+        && body.iter().all(|&byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+fn is_whitespace(byte: u8) -> bool {
+    byte == b' ' || byte == b'\t'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use proptest::prelude::*;
+
+    const MAX: usize = 64;
+
+    #[test]
+    fn parser_cases() {
+        let cases: &[(&[u8], Result<&str, HeaderError>)] = &[
+            (b"Bearer abc", Ok("abc")),
+            (b"bearer abc", Ok("abc")),
+            (b"BEARER abc", Ok("abc")),
+            (b"Bearer  abc", Ok("abc")),
+            (b"Bearer abc==", Ok("abc==")),
+            (b"Bearer a-._~+/Z9=", Ok("a-._~+/Z9=")),
+            (b"  Bearer abc \t", Ok("abc")),
+            (b"", Err(HeaderError::Missing)),
+            (b"   ", Err(HeaderError::Missing)),
+            (b"Bearer\tabc", Err(HeaderError::InvalidHeader)),
+            (b"Bearer ab\x00c", Err(HeaderError::InvalidHeader)),
+            (b"Bearer ab\x7fc", Err(HeaderError::InvalidHeader)),
+            (b"Bearer \xc3\xa9", Err(HeaderError::InvalidHeader)),
+            (b"Bearer \xff", Err(HeaderError::InvalidHeader)),
+            (b"Bearer", Err(HeaderError::ArgumentCount)),
+            (b"Bearer ", Err(HeaderError::ArgumentCount)),
+            (b"Bearer a b", Err(HeaderError::ArgumentCount)),
+            (b"abc", Err(HeaderError::ArgumentCount)),
+            (b"Basic abc", Err(HeaderError::SchemeMismatch)),
+            (b"Bearerx abc", Err(HeaderError::SchemeMismatch)),
+            (b"Bearer a,b", Err(HeaderError::MalformedToken)),
+            (b"Bearer =abc", Err(HeaderError::MalformedToken)),
+            (b"Bearer ab=c", Err(HeaderError::MalformedToken)),
+            (b"Bearer ===", Err(HeaderError::MalformedToken)),
+            (b"Bearer \"abc\"", Err(HeaderError::MalformedToken)),
+        ];
+
+        for (value, expected) in cases {
+            let parsed = parse_credentials(value, "Bearer", MAX);
+
+            assert_eq!(parsed, *expected, "value {:?}", String::from_utf8_lossy(value));
+        }
+    }
+
+    #[test]
+    fn token_at_max_length_is_accepted() {
+        let token = "a".repeat(MAX);
+        let value = format!("Bearer {token}");
+
+        let parsed = parse_credentials(value.as_bytes(), "Bearer", MAX);
+
+        assert_eq!(parsed, Ok(token.as_str()));
+    }
+
+    #[test]
+    fn token_over_max_length_is_malformed() {
+        let value = format!("Bearer {}", "a".repeat(MAX + 1));
+
+        let parsed = parse_credentials(value.as_bytes(), "Bearer", MAX);
+
+        assert_eq!(parsed, Err(HeaderError::MalformedToken));
+    }
+
+    #[test]
+    fn custom_scheme_is_matched() {
+        let parsed = parse_credentials(b"token abc", "Token", MAX);
+
+        assert_eq!(parsed, Ok("abc"));
+    }
+
+    #[test]
+    fn single_header_rejects_repeats() {
+        let name = HeaderName::from_static("authorization");
+        let mut headers = HeaderMap::new();
+        headers.append(name.clone(), HeaderValue::from_static("Bearer a"));
+        headers.append(name.clone(), HeaderValue::from_static("Bearer b"));
+
+        let value = single_header(&headers, &name);
+
+        assert_eq!(value, Err(HeaderError::Multiple));
+    }
+
+    #[test]
+    fn single_header_reports_absence() {
+        let headers = HeaderMap::new();
+
+        let value = single_header(&headers, &HeaderName::from_static("authorization"));
+
+        assert_eq!(value, Err(HeaderError::Missing));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(value in proptest::collection::vec(any::<u8>(), 0..96)) {
+            let _ = parse_credentials(&value, "Bearer", MAX);
+        }
+
+        #[test]
+        fn valid_b64token_round_trips(
+            token in "[A-Za-z0-9._~+/-]{1,40}={0,3}",
+            spaces in 1usize..4,
+            upper in any::<bool>(),
+        ) {
+            let scheme = if upper { "BEARER" } else { "Bearer" };
+            let value = format!("{scheme}{}{token}", " ".repeat(spaces));
+
+            let parsed = parse_credentials(value.as_bytes(), "Bearer", MAX);
+
+            prop_assert_eq!(parsed, Ok(token.as_str()));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod authenticated;
+mod challenge;
+mod config;
+mod current_token;
+mod current_user;
+mod error;
+mod extract;
+mod guarded;
+pub mod header;
+mod label;
+mod loaders;
+mod manager;
+mod mixin;
+mod optional_user;
+mod slot;
+mod spec;
+mod token_required;
+
+pub use crate::authenticated::Authenticated;
+pub use crate::config::{ConfigError, DEFAULT_MAX_TOKEN_LENGTH, StatelessAuthConfig};
+pub use crate::current_token::CurrentToken;
+pub use crate::current_user::CurrentUser;
+pub use crate::error::{ErrorKind, StatelessAuthError};
+pub use crate::extract::ExtractFuture;
+pub use crate::guarded::{Guarded, GuardedFuture};
+pub use crate::manager::StatelessAuthManager;
+pub use crate::mixin::{TokenMixin, UserMixin};
+pub use crate::optional_user::OptionalUser;
+pub use crate::spec::{Access, ConfigDefaults, Refresh, TokenSpec};
+pub use crate::token_required::TokenRequired;
+pub use stateless_auth_macros::token_required;

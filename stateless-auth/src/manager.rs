@@ -1,0 +1,264 @@
+//! The registry of loaders, settings, listeners and the error handler.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use actix_web::http::header::HeaderName;
+use actix_web::{HttpRequest, web};
+
+use crate::authenticated::Authenticated;
+use crate::config::StatelessAuthConfig;
+use crate::error::{ErrorKind, StatelessAuthError};
+use crate::loaders::{ErasedLoaders, Loaders};
+use crate::mixin::{TokenMixin, UserMixin};
+
+type AuthorizedListener = Box<dyn Fn(&HttpRequest, &Authenticated) + Send + Sync>;
+type UnauthorizedListener = Box<dyn Fn(&HttpRequest, &StatelessAuthError) + Send + Sync>;
+type ErrorHandler = Box<dyn Fn(StatelessAuthError, &HttpRequest) -> actix_web::Error + Send + Sync>;
+
+/// The application's loaders, settings and listeners; the counterpart of
+/// Flask-Stateless-Auth's `StatelessAuthManager`.
+///
+/// Build one with [`new`](Self::new), chain the setters, and register it with
+/// `App::app_data(web::Data::new(manager))`; every extractor of this crate reads it
+/// from there. The manager is not generic, so handlers and middleware name it
+/// without the model types.
+///
+/// ```
+/// use actix_web::{App, web};
+/// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+///
+/// struct Token {
+///     user_id: u32,
+/// }
+/// impl TokenMixin for Token {}
+///
+/// struct User {
+///     name: String,
+/// }
+/// impl UserMixin for User {}
+///
+/// async fn load_token(
+///     token: &str,
+///     token_type: &str,
+///     _auth_type: &str,
+/// ) -> Result<Option<Token>, StatelessAuthError> {
+///     // A real application queries its database here.
+///     Ok((token == "secret" && token_type == "access").then_some(Token { user_id: 1 }))
+/// }
+///
+/// let manager = StatelessAuthManager::new(load_token, async |token: &Token| {
+///     Ok(Some(User { name: format!("user {}", token.user_id) }))
+/// })
+/// .on_unauthorized(|req, err| log::info!("{} rejected: {}", req.path(), err));
+///
+/// let app = App::new().app_data(web::Data::new(manager));
+/// ```
+pub struct StatelessAuthManager {
+    pub(crate) config: StatelessAuthConfig,
+    pub(crate) header_name: HeaderName,
+    pub(crate) default_token_type: Arc<str>,
+    pub(crate) default_auth_type: Arc<str>,
+    pub(crate) realm: Option<Arc<str>>,
+    pub(crate) loaders: Arc<dyn ErasedLoaders>,
+    on_authorized: Vec<AuthorizedListener>,
+    on_unauthorized: Vec<UnauthorizedListener>,
+    error_handler: Option<ErrorHandler>,
+}
+
+impl StatelessAuthManager {
+    /// Creates a manager with the default [`StatelessAuthConfig`].
+    ///
+    /// `token_loader` receives the token exactly as sent, the route's token type
+    /// (such as `"access"` or `"refresh"`) and its scheme (such as `"Bearer"`), and
+    /// returns the token model, `None` for an unknown token (401 `"Invalid token"`),
+    /// or an error to answer with. `user_loader` receives that model and returns
+    /// its user; `None` there is a data fault answered with 500.
+    ///
+    /// Both may be `async fn` items or async closures and may hold their arguments
+    /// across `.await`. Their futures need not be `Send`, because an actix-web
+    /// worker runs each request on one thread.
+    pub fn new<T, U, TL, UL>(token_loader: TL, user_loader: UL) -> Self
+    where
+        T: TokenMixin + 'static,
+        U: UserMixin + 'static,
+        TL: AsyncFn(&str, &str, &str) -> Result<Option<T>, StatelessAuthError>
+            + Send
+            + Sync
+            + 'static,
+        UL: AsyncFn(&T) -> Result<Option<U>, StatelessAuthError> + Send + Sync + 'static,
+    {
+        let loaders = Loaders {
+            token_loader,
+            user_loader,
+            models: PhantomData,
+        };
+        let config = StatelessAuthConfig::default();
+
+        StatelessAuthManager {
+            header_name: HeaderName::from_static("authorization"),
+            default_token_type: Arc::from(config.default_token_type.as_str()),
+            default_auth_type: Arc::from(config.default_auth_type.as_str()),
+            realm: None,
+            config,
+            loaders: Arc::new(loaders),
+            on_authorized: Vec::new(),
+            on_unauthorized: Vec::new(),
+            error_handler: None,
+        }
+    }
+
+    /// Replaces the settings.
+    ///
+    /// # Panics
+    ///
+    /// Panics with the [`ConfigError`](crate::ConfigError) message when `config` fails
+    /// [`StatelessAuthConfig::validate`]; call that first to handle the error yourself.
+    #[track_caller]
+    pub fn with_config(mut self, config: StatelessAuthConfig) -> Self {
+        if let Err(err) = config.validate() {
+            panic!("invalid StatelessAuthConfig: {err}");
+        }
+
+        self.header_name = match config.header_name() {
+            Ok(name) => name,
+            Err(err) => panic!("invalid StatelessAuthConfig: {err}"),
+        };
+        self.default_token_type = Arc::from(config.default_token_type.as_str());
+        self.default_auth_type = Arc::from(config.default_auth_type.as_str());
+        self.realm = config.realm.as_deref().map(Arc::from);
+        self.config = config;
+        self
+    }
+
+    /// Adds a listener that runs once for every authenticated request, after the
+    /// loaders and before the handler; the counterpart of Flask's `user_authorized`
+    /// signal.
+    ///
+    /// Listeners run in the order they were added, on the worker thread, so keep
+    /// them short.
+    pub fn on_authorized(
+        mut self,
+        listener: impl Fn(&HttpRequest, &Authenticated) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_authorized.push(Box::new(listener));
+        self
+    }
+
+    /// Adds a listener that runs once for every rejected request, with the error;
+    /// the counterpart of Flask's `user_unauthorized` signal.
+    ///
+    /// It runs before the [`error_handler`](Self::error_handler) and sees every
+    /// rejection: bad headers, unknown or expired tokens, inactive users, missing
+    /// scopes and server errors. A missing manager is the exception, since no
+    /// listener can be found then.
+    pub fn on_unauthorized(
+        mut self,
+        listener: impl Fn(&HttpRequest, &StatelessAuthError) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_unauthorized.push(Box::new(listener));
+        self
+    }
+
+    /// Sets the function that turns a rejection into the response error, like
+    /// `web::JsonConfig::error_handler`.
+    ///
+    /// Without one, the [`StatelessAuthError`] itself is the response: its status,
+    /// the JSON body `{"error": ...}` and a `WWW-Authenticate` challenge.
+    ///
+    /// ```
+    /// use actix_web::{HttpResponse, error::InternalError};
+    /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+    ///
+    /// # struct Token; impl TokenMixin for Token {}
+    /// # struct User; impl UserMixin for User {}
+    /// # async fn load_token(_: &str, _: &str, _: &str) -> Result<Option<Token>, StatelessAuthError> { Ok(None) }
+    /// # async fn load_user(_: &Token) -> Result<Option<User>, StatelessAuthError> { Ok(None) }
+    /// let manager = StatelessAuthManager::new(load_token, load_user).error_handler(|err, _req| {
+    ///     let response = HttpResponse::build(err.code()).body(err.msg().to_owned());
+    ///     InternalError::from_response(err, response).into()
+    /// });
+    /// ```
+    pub fn error_handler(
+        mut self,
+        handler: impl Fn(StatelessAuthError, &HttpRequest) -> actix_web::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.error_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Returns the settings in use.
+    pub fn config(&self) -> &StatelessAuthConfig {
+        &self.config
+    }
+
+    /// Finds the manager registered with the app, logging its absence.
+    pub(crate) fn of(req: &HttpRequest) -> Option<&web::Data<StatelessAuthManager>> {
+        let manager = req.app_data::<web::Data<StatelessAuthManager>>();
+        if manager.is_none() {
+            log::error!(
+                "no web::Data<StatelessAuthManager> is registered for {}: add \
+                 App::app_data(web::Data::new(manager)); answered 500",
+                req.path()
+            );
+        }
+        manager
+    }
+
+    /// Runs the listeners for the final outcome of one request's authentication.
+    pub(crate) fn report(&self, req: &HttpRequest, outcome: &Result<Authenticated, StatelessAuthError>) {
+        match outcome {
+            Ok(authenticated) => {
+                for listener in &self.on_authorized {
+                    listener(req, authenticated);
+                }
+            }
+            Err(err) => self.report_rejection(req, err),
+        }
+    }
+
+    /// Logs a rejection and runs the `on_unauthorized` listeners.
+    pub(crate) fn report_rejection(&self, req: &HttpRequest, err: &StatelessAuthError) {
+        log::debug!(
+            "rejected {} {}: {} error, status {}",
+            req.method(),
+            req.path(),
+            err.kind(),
+            err.code().as_u16()
+        );
+
+        for listener in &self.on_unauthorized {
+            listener(req, err);
+        }
+    }
+
+    /// Turns a rejection into the response error, through the error handler if one is set.
+    pub(crate) fn response_error(&self, err: StatelessAuthError, req: &HttpRequest) -> actix_web::Error {
+        match &self.error_handler {
+            Some(handler) => handler(err, req),
+            None => err.into(),
+        }
+    }
+}
+
+impl fmt::Debug for StatelessAuthManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatelessAuthManager")
+            .field("config", &self.config)
+            .field("on_authorized", &self.on_authorized.len())
+            .field("on_unauthorized", &self.on_unauthorized.len())
+            .field("error_handler", &self.error_handler.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error that a request gets when no manager is registered.
+pub(crate) fn missing_manager() -> actix_web::Error {
+    StatelessAuthError::new(
+        crate::loaders::INTERNAL,
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Server,
+    )
+    .into()
+}

@@ -1,0 +1,79 @@
+//! The authenticated user, or nobody when the request carries no credentials.
+
+use std::fmt;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use crate::current_user::CurrentUser;
+use crate::extract::{ExtractFuture, Start};
+use crate::manager::{StatelessAuthManager, missing_manager};
+use crate::slot::AuthSlot;
+use crate::spec::Requirement;
+
+/// The authenticated user, or `None` when the request has no credentials header.
+///
+/// Only the absence of the header makes it `None`. A header that is present but
+/// malformed, a token that is unknown or expired, and a server error reject the
+/// request as [`CurrentUser`] would, unlike actix-web's blanket `Option<T>`, which
+/// turns every error into `None` and so would hide a failing database behind an
+/// anonymous visitor.
+///
+/// ```no_run
+/// use actix_web::get;
+/// use stateless_auth::OptionalUser;
+///
+/// # struct User { name: String }
+/// # impl stateless_auth::UserMixin for User {}
+/// // Without the header the answer is "hello, stranger"; with a valid token it
+/// // greets the user; with an invalid one it is 401 `Invalid token`.
+/// #[get("/hello")]
+/// async fn hello(user: OptionalUser<User>) -> String {
+///     match user.user() {
+///         Some(user) => format!("hello, {}", user.name),
+///         None => "hello, stranger".to_owned(),
+///     }
+/// }
+/// ```
+pub struct OptionalUser<U> {
+    user: Option<CurrentUser<U>>,
+}
+
+impl<U: 'static> OptionalUser<U> {
+    /// Returns the user, or `None` when the request carried no credentials.
+    pub fn user(&self) -> Option<&U> {
+        self.user.as_deref()
+    }
+
+    /// Returns the extracted [`CurrentUser`], if any.
+    pub fn into_inner(self) -> Option<CurrentUser<U>> {
+        self.user
+    }
+}
+
+impl<U: 'static> FromRequest for OptionalUser<U> {
+    type Error = actix_web::Error;
+    type Future = ExtractFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(manager) = StatelessAuthManager::of(req) else {
+            return ExtractFuture::ready(Err(missing_manager()));
+        };
+
+        let started = req.extensions().contains::<AuthSlot>();
+        if !started && !req.headers().contains_key(&manager.header_name) {
+            return ExtractFuture::ready(Ok(OptionalUser { user: None }));
+        }
+
+        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, |req, authenticated| {
+            let user = CurrentUser::project(req, authenticated)?;
+            Ok(OptionalUser { user: Some(user) })
+        })
+    }
+}
+
+impl<U: fmt::Debug + 'static> fmt::Debug for OptionalUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OptionalUser").field(&self.user()).finish()
+    }
+}

@@ -1,0 +1,195 @@
+//! Shared fixtures for the integration tests: an in-memory token store whose
+//! loaders count their calls and can be told to fail, pause or panic.
+
+#![allow(missing_docs)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+
+/// A token model: which user it belongs to, its type, and what it grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub user: String,
+    pub token_type: String,
+    pub expired: bool,
+    pub scopes: Vec<String>,
+}
+
+impl TokenMixin for Token {
+    fn is_expired(&self, _token_type: &str, _auth_type: &str) -> bool {
+        self.expired
+    }
+
+    fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|granted| granted == scope)
+    }
+}
+
+/// A user model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub active: bool,
+}
+
+impl UserMixin for User {
+    fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+/// Tokens and users in memory, with call counters for both loaders.
+///
+/// Tokens whose text starts with `slow-` make the token loader return `Pending`
+/// once before it answers, as a database round trip would.
+#[derive(Default)]
+pub struct Store {
+    tokens: HashMap<String, Token>,
+    users: HashMap<String, User>,
+    pub token_loads: AtomicUsize,
+    pub user_loads: AtomicUsize,
+    pub last_auth_type: std::sync::Mutex<String>,
+}
+
+/// The token that makes the token loader panic.
+pub const PANIC_TOKEN: &str = "panic-token";
+/// The token that makes the token loader fail with a server error.
+pub const FAILING_TOKEN: &str = "failing-token";
+/// The token that makes the token loader reject with a custom 418 error.
+pub const TEAPOT_TOKEN: &str = "teapot-token";
+
+impl Store {
+    /// Creates the standard data set used by the tests.
+    pub fn standard() -> Arc<Store> {
+        let mut store = Store::default();
+        store.add_user("alice", true);
+        store.add_user("bob", false);
+        for prefix in ["", "slow-"] {
+            store.add_token(&format!("{prefix}alice-access"), "alice", "access", false, &[]);
+            store.add_token(&format!("{prefix}alice-refresh"), "alice", "refresh", false, &[]);
+        }
+        store.add_token("alice-access==", "alice", "access", false, &[]);
+        store.add_token("ALICE-ACCESS", "alice", "access", false, &["admin"]);
+        store.add_token("expired-access", "alice", "access", true, &[]);
+        store.add_token("expired-refresh", "alice", "refresh", true, &[]);
+        store.add_token("bob-access", "bob", "access", false, &[]);
+        store.add_token("ghost-access", "ghost", "access", false, &[]);
+        store.add_token("reader-access", "alice", "access", false, &["read"]);
+        store.add_token("admin-access", "alice", "access", false, &["read", "admin"]);
+        Arc::new(store)
+    }
+
+    pub fn add_user(&mut self, name: &str, active: bool) {
+        let user = User {
+            name: name.to_owned(),
+            active,
+        };
+        self.users.insert(name.to_owned(), user);
+    }
+
+    pub fn add_token(&mut self, token: &str, user: &str, token_type: &str, expired: bool, scopes: &[&str]) {
+        let model = Token {
+            user: user.to_owned(),
+            token_type: token_type.to_owned(),
+            expired,
+            scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+        };
+        self.tokens.insert(token.to_owned(), model);
+    }
+
+    /// Returns how many times the token loader and the user loader ran.
+    pub fn loads(&self) -> (usize, usize) {
+        (
+            self.token_loads.load(Ordering::SeqCst),
+            self.user_loads.load(Ordering::SeqCst),
+        )
+    }
+
+    async fn load_token(
+        &self,
+        token: &str,
+        token_type: &str,
+        auth_type: &str,
+    ) -> Result<Option<Token>, StatelessAuthError> {
+        self.token_loads.fetch_add(1, Ordering::SeqCst);
+        *self.last_auth_type.lock().unwrap() = auth_type.to_owned();
+
+        match token {
+            PANIC_TOKEN => panic!("the token loader panicked on purpose"),
+            FAILING_TOKEN => return Err(StatelessAuthError::server("database unavailable")),
+            TEAPOT_TOKEN => {
+                return Err(StatelessAuthError::new(
+                    "Short and stout",
+                    actix_web::http::StatusCode::IM_A_TEAPOT,
+                    stateless_auth::ErrorKind::Request,
+                ));
+            }
+            _ => {}
+        }
+        if token.starts_with("slow-") {
+            YieldOnce::default().await;
+        }
+
+        let model = self.tokens.get(token).filter(|model| model.token_type == token_type);
+        Ok(model.cloned())
+    }
+
+    async fn load_user(&self, token: &Token) -> Result<Option<User>, StatelessAuthError> {
+        self.user_loads.fetch_add(1, Ordering::SeqCst);
+
+        Ok(self.users.get(&token.user).cloned())
+    }
+}
+
+/// Creates a manager whose loaders read `store`.
+pub fn manager(store: &Arc<Store>) -> StatelessAuthManager {
+    let tokens = Arc::clone(store);
+    let users = Arc::clone(store);
+
+    StatelessAuthManager::new(
+        async move |token: &str, token_type: &str, auth_type: &str| {
+            tokens.load_token(token, token_type, auth_type).await
+        },
+        async move |token: &Token| users.load_user(token).await,
+    )
+}
+
+/// A future that returns `Pending` once, waking its task at once.
+#[derive(Default)]
+pub struct YieldOnce {
+    yielded: bool,
+}
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Reads a response's status and its JSON `error` field, or `""` when it has none.
+pub async fn status_and_error<B: MessageBody>(response: ServiceResponse<B>) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body = actix_web::test::read_body(response).await;
+
+    let error = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|json| json.get("error").and_then(|error| error.as_str().map(str::to_owned)))
+        .unwrap_or_default();
+    (status, error)
+}

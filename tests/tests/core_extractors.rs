@@ -1,0 +1,343 @@
+//! The extractors, listeners and settings of the core crate, through a real `App`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::dev::Service;
+use actix_web::http::header;
+use actix_web::{App, HttpMessage, HttpResponse, test, web};
+use stateless_auth::{
+    Access, Authenticated, CurrentToken, CurrentUser, OptionalUser, Refresh, StatelessAuthConfig,
+    StatelessAuthError, TokenRequired,
+};
+use stateless_auth_tests::{Store, Token, User, manager, status_and_error};
+
+async fn whoami(user: CurrentUser<User>) -> HttpResponse {
+    HttpResponse::Ok().body(user.name.clone())
+}
+
+async fn guard_first(
+    guard: TokenRequired<Access>,
+    user: CurrentUser<User>,
+    token: CurrentToken<Token>,
+) -> HttpResponse {
+    let body = format!("{} {} {}", guard.authenticated().token_type(), user.name, token.user);
+    HttpResponse::Ok().body(body)
+}
+
+async fn guard_last(
+    user: CurrentUser<User>,
+    token: CurrentToken<Token>,
+    guard: TokenRequired<Refresh>,
+) -> HttpResponse {
+    let body = format!("{} {} {}", guard.authenticated().token_type(), user.name, token.token_type);
+    HttpResponse::Ok().body(body)
+}
+
+async fn optional(user: OptionalUser<User>) -> HttpResponse {
+    let name = user.user().map_or("None", |user| user.name.as_str());
+    HttpResponse::Ok().body(name.to_owned())
+}
+
+async fn wrong_type(_: CurrentUser<String>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+macro_rules! service {
+    ($manager:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new($manager))
+                .route("/whoami", web::get().to(whoami))
+                .route("/guard_first", web::get().to(guard_first))
+                .route("/guard_last", web::get().to(guard_last))
+                .route("/optional", web::get().to(optional))
+                .route("/wrong_type", web::get().to(wrong_type)),
+        )
+        .await
+    };
+}
+
+fn get(uri: &str, authorization: Option<&str>) -> actix_http::Request {
+    let mut request = test::TestRequest::get().uri(uri);
+    if let Some(value) = authorization {
+        request = request.insert_header((header::AUTHORIZATION, value.to_owned()));
+    }
+    request.to_request()
+}
+
+async fn body_of(app: &impl Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>, request: actix_http::Request) -> (u16, String) {
+    let response = test::call_service(app, request).await;
+    let status = response.status().as_u16();
+    let body = test::read_body(response).await;
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[actix_web::test]
+async fn current_user_alone_uses_defaults() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let outcome = body_of(&app, get("/whoami", Some("Bearer alice-access"))).await;
+
+    assert_eq!(outcome, (200, "alice".to_owned()));
+    assert_eq!(*store.last_auth_type.lock().unwrap(), "Bearer");
+}
+
+#[actix_web::test]
+async fn scheme_is_case_insensitive() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    for scheme in ["bearer", "BEARER", "bEaReR"] {
+        let value = format!("{scheme} alice-access");
+
+        let outcome = body_of(&app, get("/whoami", Some(&value))).await;
+
+        assert_eq!(outcome, (200, "alice".to_owned()), "scheme {scheme}");
+    }
+    assert_eq!(*store.last_auth_type.lock().unwrap(), "Bearer");
+}
+
+#[actix_web::test]
+async fn several_spaces_separate_scheme_and_token() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let outcome = body_of(&app, get("/whoami", Some("Bearer   alice-access"))).await;
+
+    assert_eq!(outcome, (200, "alice".to_owned()));
+}
+
+#[actix_web::test]
+async fn token_reaches_loader_exactly_as_sent() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let padded = body_of(&app, get("/whoami", Some("Bearer alice-access=="))).await;
+    let upper = body_of(&app, get("/whoami", Some("Bearer ALICE-ACCESS"))).await;
+    let unpadded_unknown = body_of(&app, get("/whoami", Some("Bearer alice-access="))).await;
+
+    assert_eq!(padded, (200, "alice".to_owned()));
+    assert_eq!(upper, (200, "alice".to_owned()));
+    assert_eq!(unpadded_unknown.0, 401);
+}
+
+#[actix_web::test]
+async fn custom_header_and_scheme_are_used() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        auth_header: "X-Auth-Token".to_owned(),
+        default_auth_type: "Token".to_owned(),
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+    let custom = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header(("X-Auth-Token", "Token alice-access"))
+        .to_request();
+
+    let accepted = body_of(&app, custom).await;
+    let standard_header = test::call_service(&app, get("/whoami", Some("Token alice-access"))).await;
+
+    assert_eq!(accepted, (200, "alice".to_owned()));
+    assert_eq!(*store.last_auth_type.lock().unwrap(), "Token");
+    assert_eq!(
+        status_and_error(standard_header).await,
+        (400, "Request error: No token provided".to_owned())
+    );
+}
+
+#[actix_web::test]
+async fn guard_user_and_token_share_one_load() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let fast = body_of(&app, get("/guard_first", Some("Bearer alice-access"))).await;
+    let after_fast = store.loads();
+    let slow = body_of(&app, get("/guard_first", Some("Bearer slow-alice-access"))).await;
+
+    assert_eq!(fast, (200, "access alice alice".to_owned()));
+    assert_eq!(after_fast, (1, 1));
+    assert_eq!(slow, (200, "access alice alice".to_owned()));
+    assert_eq!(store.loads(), (2, 2));
+}
+
+#[actix_web::test]
+async fn guard_after_readers_sets_the_requirement() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let refresh = body_of(&app, get("/guard_last", Some("Bearer slow-alice-refresh"))).await;
+    let access = test::call_service(&app, get("/guard_last", Some("Bearer alice-access"))).await;
+
+    assert_eq!(refresh, (200, "refresh alice refresh".to_owned()));
+    assert_eq!(
+        status_and_error(access).await,
+        (401, "Token error: Invalid token".to_owned())
+    );
+    assert_eq!(store.loads(), (2, 1));
+}
+
+#[actix_web::test]
+async fn rejection_with_several_extractors_loads_once() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let response = test::call_service(&app, get("/guard_first", Some("Bearer slow-nobody"))).await;
+
+    assert_eq!(response.status(), 401);
+    assert_eq!(store.loads(), (1, 0));
+}
+
+#[actix_web::test]
+async fn listeners_run_once_per_request() {
+    let store = Store::standard();
+    let authorized = Arc::new(AtomicUsize::new(0));
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let (ok_count, err_count) = (Arc::clone(&authorized), Arc::clone(&unauthorized));
+    let second_ok = Arc::clone(&authorized);
+    let manager = manager(&store)
+        .on_authorized(move |_, auth| {
+            assert_eq!(auth.user::<User>().unwrap().name, "alice");
+            ok_count.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_authorized(move |_, _| {
+            second_ok.fetch_add(100, Ordering::SeqCst);
+        })
+        .on_unauthorized(move |_, err| {
+            assert_eq!(err.msg(), "Invalid token");
+            err_count.fetch_add(1, Ordering::SeqCst);
+        });
+    let app = service!(manager);
+
+    let _ = test::call_service(&app, get("/guard_first", Some("Bearer slow-alice-access"))).await;
+    let _ = test::call_service(&app, get("/guard_first", Some("Bearer nobody"))).await;
+    let _ = test::call_service(&app, get("/guard_first", Some("Bearer slow-nobody"))).await;
+
+    assert_eq!(authorized.load(Ordering::SeqCst), 101);
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
+}
+
+#[actix_web::test]
+async fn header_rejection_reaches_unauthorized_listener() {
+    let store = Store::standard();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let manager = manager(&store).on_unauthorized(move |req, err| {
+        sink.lock().unwrap().push(format!("{} {}", req.path(), err.full_msg()));
+    });
+    let app = service!(manager);
+
+    let _ = test::call_service(&app, get("/guard_first", None)).await;
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["/guard_first Request error: No token provided"]
+    );
+}
+
+#[actix_web::test]
+async fn user_does_not_leak_into_next_request() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let first = body_of(&app, get("/optional", Some("Bearer alice-access"))).await;
+    let second = body_of(&app, get("/optional", None)).await;
+    let third = test::call_service(&app, get("/whoami", None)).await;
+
+    assert_eq!(first, (200, "alice".to_owned()));
+    assert_eq!(second, (200, "None".to_owned()));
+    assert_eq!(third.status(), 400);
+}
+
+#[actix_web::test]
+async fn optional_user_rejects_bad_credentials() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let unknown = test::call_service(&app, get("/optional", Some("Bearer nobody"))).await;
+    let malformed = test::call_service(&app, get("/optional", Some("Bearer"))).await;
+
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(malformed.status(), 400);
+}
+
+#[actix_web::test]
+async fn mismatched_user_type_is_server_error() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let response = test::call_service(&app, get("/wrong_type", Some("Bearer alice-access"))).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (500, "Server error: Internal server error".to_owned())
+    );
+}
+
+#[actix_web::test]
+async fn error_handler_shapes_the_response() {
+    let store = Store::standard();
+    let manager = manager(&store).error_handler(|err: StatelessAuthError, req| {
+        let body = format!("{} at {}", err.msg(), req.path());
+        let response = HttpResponse::build(err.code()).body(body);
+        actix_web::error::InternalError::from_response(err, response).into()
+    });
+    let app = service!(manager);
+
+    let outcome = body_of(&app, get("/whoami", Some("Bearer nobody"))).await;
+
+    assert_eq!(outcome, (401, "Invalid token at /whoami".to_owned()));
+}
+
+#[actix_web::test]
+async fn middleware_reads_authenticated_from_extensions() {
+    let store = Store::standard();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager(&store)))
+            .wrap_fn(|req, srv| {
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    let name = Authenticated::from_extensions(&response.request().extensions())
+                        .and_then(|auth| auth.user::<User>().map(|user| user.name.clone()))
+                        .unwrap_or_else(|| "anonymous".to_owned());
+                    response.headers_mut().insert(
+                        header::HeaderName::from_static("x-user"),
+                        header::HeaderValue::from_str(&name).unwrap(),
+                    );
+                    Ok(response)
+                }
+            })
+            .route("/whoami", web::get().to(whoami)),
+    )
+    .await;
+
+    let authenticated = test::call_service(&app, get("/whoami", Some("Bearer alice-access"))).await;
+    let rejected = test::call_service(&app, get("/whoami", Some("Bearer nobody"))).await;
+
+    assert_eq!(authenticated.headers().get("x-user").unwrap(), "alice");
+    assert_eq!(rejected.headers().get("x-user").unwrap(), "anonymous");
+}
+
+#[actix_web::test]
+async fn authenticated_debug_hides_models() {
+    let store = Store::standard();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager(&store)))
+            .route(
+                "/debug",
+                web::get().to(|auth: Authenticated| async move { format!("{auth:?}") }),
+            ),
+    )
+    .await;
+
+    let outcome = body_of(&app, get("/debug", Some("Bearer alice-access"))).await;
+
+    assert_eq!(outcome.0, 200);
+    assert!(outcome.1.contains("token_type: \"access\""), "{}", outcome.1);
+    assert!(!outcome.1.contains("alice"), "{}", outcome.1);
+}

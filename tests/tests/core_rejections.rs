@@ -1,0 +1,353 @@
+//! Every rejection of the core crate, through a real `App` and `actix_web::test`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{App, HttpResponse, test, web};
+use stateless_auth::{CurrentUser, StatelessAuthConfig, TokenRequired, TokenSpec};
+use stateless_auth_tests::{FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, User, manager, status_and_error};
+
+struct ReadScope;
+
+impl TokenSpec for ReadScope {
+    const SCOPES: &'static [&'static str] = &["read", "write"];
+}
+
+async fn whoami(user: CurrentUser<User>) -> HttpResponse {
+    HttpResponse::Ok().body(user.name.clone())
+}
+
+async fn scoped(_: TokenRequired<ReadScope>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+macro_rules! service {
+    ($manager:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new($manager))
+                .route("/whoami", web::get().to(whoami))
+                .route("/scoped", web::get().to(scoped)),
+        )
+        .await
+    };
+}
+
+/// Sends `Authorization: <value>` (or no header for `None`) to `/whoami`.
+async fn whoami_with(config: StatelessAuthConfig, value: Option<&[u8]>) -> (u16, String) {
+    let store = Store::standard();
+    let app = service!(manager(&store).with_config(config));
+    let mut request = test::TestRequest::get().uri("/whoami");
+    if let Some(value) = value {
+        let value = HeaderValue::from_bytes(value).unwrap();
+        request = request.insert_header((header::AUTHORIZATION, value));
+    }
+
+    let response = test::call_service(&app, request.to_request()).await;
+
+    status_and_error(response).await
+}
+
+async fn whoami_default(value: Option<&[u8]>) -> (u16, String) {
+    whoami_with(StatelessAuthConfig::default(), value).await
+}
+
+#[actix_web::test]
+async fn missing_header_is_bad_request() {
+    let outcome = whoami_default(None).await;
+
+    assert_eq!(outcome, (400, "Request error: No token provided".to_owned()));
+}
+
+#[actix_web::test]
+async fn empty_header_is_missing_token() {
+    let outcome = whoami_default(Some(b"")).await;
+
+    assert_eq!(outcome, (400, "Request error: No token provided".to_owned()));
+}
+
+#[actix_web::test]
+async fn non_visible_ascii_is_invalid_header() {
+    let values: [&[u8]; 3] = [b"Bearer \x01abc", b"Bearer caf\xc3\xa9", b"Bearer \xff\xfe"];
+
+    for value in values {
+        let outcome = whoami_default(Some(value)).await;
+
+        assert_eq!(
+            outcome,
+            (400, "Request error: Invalid authorization header".to_owned()),
+            "value {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn tab_separator_is_invalid_header() {
+    let outcome = whoami_default(Some(b"Bearer\talice-access")).await;
+
+    assert_eq!(outcome, (400, "Request error: Invalid authorization header".to_owned()));
+}
+
+#[actix_web::test]
+async fn repeated_header_is_rejected() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = test::TestRequest::get()
+        .uri("/whoami")
+        .append_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .append_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (400, "Request error: Multiple authorization headers".to_owned())
+    );
+    assert_eq!(store.loads(), (0, 0));
+}
+
+#[actix_web::test]
+async fn wrong_argument_count_is_rejected() {
+    let values: [&[u8]; 3] = [b"Bearer", b"Bearer ", b"Bearer alice-access extra"];
+
+    for value in values {
+        let outcome = whoami_default(Some(value)).await;
+
+        assert_eq!(
+            outcome,
+            (400, "Request error: Invalid number of arguments in token header".to_owned()),
+            "value {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn foreign_scheme_is_invalid_token_type() {
+    let outcome = whoami_default(Some(b"Basic alice-access")).await;
+
+    assert_eq!(outcome, (400, "Request error: Invalid token type".to_owned()));
+}
+
+#[actix_web::test]
+async fn malformed_token_is_rejected() {
+    let values: [&[u8]; 3] = [b"Bearer a,b", b"Bearer =abc", b"Bearer ab=cd"];
+
+    for value in values {
+        let outcome = whoami_default(Some(value)).await;
+
+        assert_eq!(
+            outcome,
+            (400, "Request error: Malformed token".to_owned()),
+            "value {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn overlong_token_is_malformed() {
+    let config = StatelessAuthConfig {
+        max_token_length: 8,
+        ..StatelessAuthConfig::default()
+    };
+
+    let outcome = whoami_with(config, Some(b"Bearer alice-access")).await;
+
+    assert_eq!(outcome, (400, "Request error: Malformed token".to_owned()));
+}
+
+#[actix_web::test]
+async fn unknown_token_is_unauthorized() {
+    let outcome = whoami_default(Some(b"Bearer nobody")).await;
+
+    assert_eq!(outcome, (401, "Token error: Invalid token".to_owned()));
+}
+
+#[actix_web::test]
+async fn expired_token_is_unauthorized() {
+    let outcome = whoami_default(Some(b"Bearer expired-access")).await;
+
+    assert_eq!(outcome, (401, "Token error: access token expired".to_owned()));
+}
+
+#[actix_web::test]
+async fn token_without_user_is_server_error() {
+    let outcome = whoami_default(Some(b"Bearer ghost-access")).await;
+
+    assert_eq!(outcome, (500, "Server error: Internal server error".to_owned()));
+}
+
+#[actix_web::test]
+async fn inactive_user_is_unauthorized() {
+    let outcome = whoami_default(Some(b"Bearer bob-access")).await;
+
+    assert_eq!(outcome, (401, "Token error: Invalid User".to_owned()));
+}
+
+#[actix_web::test]
+async fn missing_scope_is_forbidden_with_scope_challenge() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = test::TestRequest::get()
+        .uri("/scoped")
+        .insert_header((header::AUTHORIZATION, "Bearer reader-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+    let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+
+    assert_eq!(
+        status_and_error(response).await,
+        (403, "Scope error: Insufficient scope".to_owned())
+    );
+    assert_eq!(
+        challenge.unwrap(),
+        r#"Bearer error="insufficient_scope", scope="read write""#
+    );
+}
+
+#[actix_web::test]
+async fn loader_error_keeps_its_status_and_message() {
+    let teapot = format!("Bearer {TEAPOT_TOKEN}");
+    let failing = format!("Bearer {FAILING_TOKEN}");
+
+    let teapot_outcome = whoami_default(Some(teapot.as_bytes())).await;
+    let failing_outcome = whoami_default(Some(failing.as_bytes())).await;
+
+    assert_eq!(teapot_outcome, (418, "Request error: Short and stout".to_owned()));
+    assert_eq!(failing_outcome, (500, "Server error: database unavailable".to_owned()));
+}
+
+#[actix_web::test]
+async fn panicking_loader_is_server_error_and_service_survives() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let panicking = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {PANIC_TOKEN}")))
+        .to_request();
+    let good = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let panicked = test::call_service(&app, panicking).await;
+    let served = test::call_service(&app, good).await;
+
+    assert_eq!(
+        status_and_error(panicked).await,
+        (500, "Server error: Internal server error".to_owned())
+    );
+    assert_eq!(served.status(), 200);
+    assert_eq!(test::read_body(served).await, "alice");
+}
+
+#[actix_web::test]
+async fn missing_manager_is_server_error() {
+    let app = test::init_service(App::new().route("/whoami", web::get().to(whoami))).await;
+    let request = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (500, "Server error: Internal server error".to_owned())
+    );
+}
+
+#[actix_web::test]
+async fn challenges_follow_rfc6750() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        realm: Some("example".to_owned()),
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+    let cases: [(Option<&str>, &str); 4] = [
+        (None, r#"Bearer realm="example""#),
+        (Some("Bearer a,b"), r#"Bearer realm="example", error="invalid_request""#),
+        (Some("Bearer nobody"), r#"Bearer realm="example", error="invalid_token""#),
+        (Some("Bearer ghost-access"), ""),
+    ];
+
+    for (value, expected) in cases {
+        let mut request = test::TestRequest::get().uri("/whoami");
+        if let Some(value) = value {
+            request = request.insert_header((header::AUTHORIZATION, value));
+        }
+
+        let response = test::call_service(&app, request.to_request()).await;
+        let challenge = response.headers().get(header::WWW_AUTHENTICATE);
+
+        let challenge = challenge.map_or("", |value| value.to_str().unwrap());
+        assert_eq!(challenge, expected, "header {value:?}");
+    }
+}
+
+#[actix_web::test]
+async fn strict_mode_answers_unauthorized_with_bare_challenge() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        strict_rfc6750: true,
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+
+    for value in [None, Some("Basic alice-access")] {
+        let mut request = test::TestRequest::get().uri("/whoami");
+        if let Some(value) = value {
+            request = request.insert_header((header::AUTHORIZATION, value));
+        }
+
+        let response = test::call_service(&app, request.to_request()).await;
+
+        assert_eq!(response.status(), 401, "header {value:?}");
+        assert_eq!(
+            response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer",
+            "header {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn strict_mode_keeps_other_rejections() {
+    let config = StatelessAuthConfig {
+        strict_rfc6750: true,
+        ..StatelessAuthConfig::default()
+    };
+
+    let outcome = whoami_with(config, Some(b"Bearer a,b")).await;
+
+    assert_eq!(outcome, (400, "Request error: Malformed token".to_owned()));
+}
+
+#[actix_web::test]
+async fn rejection_never_echoes_the_token() {
+    let secret = "sEcReT-tOkEn-123";
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {secret}")))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+    let headers = format!("{:?}", response.headers());
+    let body = test::read_body(response).await;
+
+    assert!(!headers.contains(secret));
+    assert!(!String::from_utf8_lossy(&body).contains(secret));
+}
+
+#[actix_web::test]
+async fn header_rejection_skips_loaders() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = test::TestRequest::get().uri("/whoami").to_request();
+
+    let _ = test::call_service(&app, request).await;
+
+    assert_eq!(store.loads(), (0, 0));
+}
