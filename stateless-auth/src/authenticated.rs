@@ -84,7 +84,7 @@ impl Authenticated {
         self.record.token().downcast_ref()
     }
 
-    /// Reports whether the token grants `scope`, as [`TokenMixin::has_scope`] says.
+    /// Reports whether the token grants `scope`, as [`TokenMixin::has_scope`] reports.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.record.has_scope(scope)
     }
@@ -114,9 +114,12 @@ impl FromRequest for Authenticated {
     type Future = ExtractFuture<Authenticated>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, |_, authenticated| {
-            Ok(authenticated)
-        })
+        ExtractFuture::new(
+            req,
+            Requirement::IMPLICIT,
+            Start::Lazy,
+            |_, authenticated| Ok(authenticated),
+        )
     }
 }
 

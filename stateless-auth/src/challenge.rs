@@ -19,7 +19,7 @@ pub(crate) struct Challenge {
 }
 
 impl Challenge {
-    /// A challenge for the route's scheme, realm and required scopes.
+    /// Creates a challenge for the route's scheme, realm and required scopes.
     pub(crate) fn new(
         scheme: Label,
         realm: Option<Arc<str>>,
@@ -33,12 +33,12 @@ impl Challenge {
         }
     }
 
-    /// A `Bearer` challenge without realm, for errors built outside an extractor.
+    /// Creates a `Bearer` challenge without realm, for errors built outside an extractor.
     pub(crate) fn bearer() -> Self {
         Self::new(Label::Static("Bearer"), None, &[])
     }
 
-    /// Drops the `error` attribute: RFC 6750 §3.1 asks for none when the request
+    /// Drops the `error` attribute: RFC 6750 §3.1 recommends none when the request
     /// carried no credentials for this scheme.
     pub(crate) fn bare(mut self) -> Self {
         self.bare = true;
@@ -68,9 +68,9 @@ impl Challenge {
             }
         }
 
-        // NOTE: the config check keeps the realm to visible ASCII, and schemes and
-        // scopes are checked where they are declared, so this conversion only
-        // fails on a value that bypassed those checks; the challenge is then left out.
+        // The config check keeps the realm to visible ASCII, and schemes and scopes
+        // are checked where they are declared. So this conversion fails only on a
+        // value that bypassed those checks, and the challenge is then left out.
         HeaderValue::from_str(&value).ok()
     }
 }
@@ -130,18 +130,12 @@ mod tests {
 
     #[test]
     fn realm_comes_first_and_is_escaped() {
-        let challenge = Challenge::new(
-            Label::Static("Bearer"),
-            Some(Arc::from(r#"my "api""#)),
-            &[],
-        );
+        let challenge =
+            Challenge::new(Label::Static("Bearer"), Some(Arc::from(r#"my "api""#)), &[]);
 
         let value = render(&challenge, StatusCode::UNAUTHORIZED);
 
-        assert_eq!(
-            value,
-            r#"Bearer realm="my \"api\"", error="invalid_token""#
-        );
+        assert_eq!(value, r#"Bearer realm="my \"api\"", error="invalid_token""#);
     }
 
     #[test]
@@ -158,8 +152,7 @@ mod tests {
 
     #[test]
     fn bare_challenge_has_no_error() {
-        let challenge =
-            Challenge::new(Label::Static("Token"), Some(Arc::from("api")), &[]).bare();
+        let challenge = Challenge::new(Label::Static("Token"), Some(Arc::from("api")), &[]).bare();
 
         let value = render(&challenge, StatusCode::UNAUTHORIZED);
 

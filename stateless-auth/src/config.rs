@@ -49,11 +49,11 @@ pub struct StatelessAuthConfig {
     /// The `realm` of the `WWW-Authenticate` challenge; none by default.
     pub realm: Option<String>,
 
-    /// The longest token accepted, in bytes; a longer one is rejected with 400
+    /// The maximum token length, in bytes. A longer token is rejected with 400
     /// `"Malformed token"` before any loader runs. Default [`DEFAULT_MAX_TOKEN_LENGTH`].
     pub max_token_length: usize,
 
-    /// Answers missing credentials and a foreign scheme with 401 and a challenge
+    /// Responds to missing credentials and a foreign scheme with 401 and a challenge
     /// without `error`, as RFC 6750 §3.1 recommends, instead of Flask-Stateless-Auth's
     /// 400. Default `false`.
     pub strict_rfc6750: bool,
@@ -86,7 +86,7 @@ pub enum ConfigError {
     /// `default_token_type` is empty.
     #[error("invalid default_token_type: expected a non-empty name such as \"access\"")]
     EmptyTokenType,
-    /// `realm` holds a character that a header value cannot carry.
+    /// `realm` contains a character that a header value cannot carry.
     #[error("invalid realm {0:?}: expected visible ASCII characters and spaces only")]
     InvalidRealm(String),
     /// `max_token_length` is zero.
@@ -109,7 +109,9 @@ impl StatelessAuthConfig {
             return Err(ConfigError::EmptyTokenType);
         }
         if let Some(realm) = &self.realm
-            && !realm.bytes().all(|byte| byte == b' ' || byte.is_ascii_graphic())
+            && !realm
+                .bytes()
+                .all(|byte| byte == b' ' || byte.is_ascii_graphic())
         {
             return Err(ConfigError::InvalidRealm(realm.clone()));
         }
@@ -130,9 +132,9 @@ impl StatelessAuthConfig {
 /// Checks that `scheme` is an RFC 9110 `token`, the syntax of an authentication scheme.
 pub(crate) fn is_scheme(scheme: &str) -> bool {
     !scheme.is_empty()
-        && scheme.bytes().all(|byte| {
-            byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-        })
+        && scheme
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 #[cfg(test)]
@@ -151,7 +153,8 @@ mod tests {
 
     #[test]
     fn flask_keys_deserialize() {
-        let json = r#"{"AUTH_HEADER": "X-Token", "TOKEN_TYPE": "Token", "DEFAULT_TOKEN_TYPE": "refresh"}"#;
+        let json =
+            r#"{"AUTH_HEADER": "X-Token", "TOKEN_TYPE": "Token", "DEFAULT_TOKEN_TYPE": "refresh"}"#;
 
         let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
 

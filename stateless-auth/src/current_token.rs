@@ -17,7 +17,7 @@ use crate::spec::Requirement;
 ///
 /// Refresh endpoints use it to revoke or rotate the token that was presented. It
 /// follows the same rules as [`CurrentUser`](crate::CurrentUser): it reads a
-/// guard's result or authenticates with the defaults, and answers 500 when `T` is
+/// guard's result or authenticates with the defaults, and responds with 500 when `T` is
 /// not the token loader's model type.
 ///
 /// It has no `Debug` implementation, since a token model often holds the token.
@@ -35,7 +35,7 @@ impl<T: 'static> CurrentToken<T> {
     fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
         if authenticated.token::<T>().is_none() {
             log::error!(
-                "CurrentToken<{}> does not match the token loader's model {}; answered 500",
+                "CurrentToken<{}> does not match the token loader's model {}; responded with 500",
                 type_name::<T>(),
                 authenticated.token_type_name()
             );

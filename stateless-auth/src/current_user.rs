@@ -37,8 +37,8 @@ use crate::spec::Requirement;
 /// }
 /// impl UserMixin for User {}
 ///
-/// // `curl -H 'Authorization: Bearer alice-token' localhost:8080/whoami` answers
-/// // "alice"; without the header the answer is 400 `No token provided`, and with
+/// // `curl -H 'Authorization: Bearer alice-token' localhost:8080/whoami` returns
+/// // "alice". Without the header the response is 400 `No token provided`, and with
 /// // another token it is 401 `Invalid token`.
 /// #[get("/whoami")]
 /// async fn whoami(user: CurrentUser<User>) -> String {
@@ -77,7 +77,7 @@ impl<U: 'static> CurrentUser<U> {
     ) -> Result<Self, StatelessAuthError> {
         if authenticated.user::<U>().is_none() {
             log::error!(
-                "CurrentUser<{}> does not match the user loader's model {}; answered 500",
+                "CurrentUser<{}> does not match the user loader's model {}; responded with 500",
                 type_name::<U>(),
                 authenticated.user_type_name()
             );

@@ -43,13 +43,13 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// A rejected request: a message, the HTTP status to answer with, and its [`ErrorKind`].
+/// A rejected request: a message, the HTTP status of the response, and its [`ErrorKind`].
 ///
 /// Loaders return it to reject a request with a status of their choice, and the
 /// extractors return it (through [`StatelessAuthManager::error_handler`] when one is
 /// set) for every failed authentication.
 ///
-/// As an [`actix_web::ResponseError`] it answers with its status, the JSON body
+/// As an [`actix_web::ResponseError`] it responds with its status, the JSON body
 /// `{"error": "<Kind> error: <msg>"}` and, on 400, 401 and 403, a `WWW-Authenticate`
 /// challenge as RFC 6750 §3 describes.
 ///
@@ -75,7 +75,7 @@ pub struct StatelessAuthError {
 }
 
 impl StatelessAuthError {
-    /// Creates an error with a message, the status to answer with and its kind.
+    /// Creates an error with a message, the status of the response and its kind.
     pub fn new(msg: impl Into<Cow<'static, str>>, code: StatusCode, kind: ErrorKind) -> Self {
         StatelessAuthError {
             msg: msg.into(),
@@ -85,22 +85,22 @@ impl StatelessAuthError {
         }
     }
 
-    /// Creates a [`ErrorKind::Request`] error answered with 400 Bad Request.
+    /// Creates a [`ErrorKind::Request`] error with status 400 Bad Request.
     pub fn request(msg: impl Into<Cow<'static, str>>) -> Self {
         Self::new(msg, StatusCode::BAD_REQUEST, ErrorKind::Request)
     }
 
-    /// Creates a [`ErrorKind::Token`] error answered with 401 Unauthorized.
+    /// Creates a [`ErrorKind::Token`] error with status 401 Unauthorized.
     pub fn token(msg: impl Into<Cow<'static, str>>) -> Self {
         Self::new(msg, StatusCode::UNAUTHORIZED, ErrorKind::Token)
     }
 
-    /// Creates a [`ErrorKind::Scope`] error answered with 403 Forbidden.
+    /// Creates a [`ErrorKind::Scope`] error with status 403 Forbidden.
     pub fn scope(msg: impl Into<Cow<'static, str>>) -> Self {
         Self::new(msg, StatusCode::FORBIDDEN, ErrorKind::Scope)
     }
 
-    /// Creates a [`ErrorKind::Server`] error answered with 500 Internal Server Error.
+    /// Creates a [`ErrorKind::Server`] error with status 500 Internal Server Error.
     pub fn server(msg: impl Into<Cow<'static, str>>) -> Self {
         Self::new(msg, StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Server)
     }

@@ -7,12 +7,12 @@ use std::ops::Range;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
-/// Why a credentials header was rejected, before any loader ran.
+/// The reason a credentials header was rejected, before any loader ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderError {
     /// The header is absent or empty.
     Missing,
-    /// The value holds a byte outside visible ASCII and space.
+    /// The value contains a byte outside visible ASCII and space.
     InvalidHeader,
     /// The header appears more than once.
     Multiple,
@@ -64,7 +64,7 @@ pub fn single_header<'a>(
 ///
 /// The scheme is compared with `scheme` ignoring ASCII case (RFC 9110 §11.1). The
 /// token is returned exactly as sent, `=` padding included. Spaces and tabs around
-/// the whole value are ignored, as RFC 9110 §5.5 says they are not part of it.
+/// the whole value are ignored, because RFC 9110 §5.5 excludes them from the value.
 ///
 /// ```
 /// use stateless_auth::header::{HeaderError, parse_credentials};
@@ -111,7 +111,10 @@ pub(crate) fn token_range(
     if trimmed.is_empty() {
         return Err(HeaderError::Missing);
     }
-    if !trimmed.iter().all(|&byte| byte == b' ' || byte.is_ascii_graphic()) {
+    if !trimmed
+        .iter()
+        .all(|&byte| byte == b' ' || byte.is_ascii_graphic())
+    {
         return Err(HeaderError::InvalidHeader);
     }
 
@@ -194,7 +197,12 @@ mod tests {
         for (value, expected) in cases {
             let parsed = parse_credentials(value, "Bearer", MAX);
 
-            assert_eq!(parsed, *expected, "value {:?}", String::from_utf8_lossy(value));
+            assert_eq!(
+                parsed,
+                *expected,
+                "value {:?}",
+                String::from_utf8_lossy(value)
+            );
         }
     }
 

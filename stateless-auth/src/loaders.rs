@@ -17,7 +17,7 @@ use crate::mixin::{TokenMixin, UserMixin};
 /// The message of every 500 that the library produces itself; details go to the log.
 pub(crate) const INTERNAL: &str = "Internal server error";
 
-/// What one authentication must check, resolved against the configuration.
+/// The checks of one authentication, resolved against the configuration.
 pub(crate) struct Context {
     pub(crate) token_type: Label,
     pub(crate) auth_type: Label,
@@ -70,7 +70,7 @@ where
                 Ok(result) => result,
                 Err(_) => {
                     log::error!(
-                        "a loader or model method panicked while authenticating a {} token; answered 500",
+                        "a loader or model method panicked while authenticating a {} token; responded with 500",
                         &*context.token_type
                     );
                     Err(StatelessAuthError::server(INTERNAL))
@@ -109,13 +109,15 @@ where
             return Err(StatelessAuthError::token("Invalid token"));
         };
         if token_model.is_expired(token_type, auth_type) {
-            return Err(StatelessAuthError::token(format!("{token_type} token expired")));
+            return Err(StatelessAuthError::token(format!(
+                "{token_type} token expired"
+            )));
         }
 
         let loaded = (self.user_loader)(&token_model).await;
         let Some(user) = loaded.inspect_err(|err| log_loader_error("user", err))? else {
             log::error!(
-                "the user loader found no user for a {token_type} token that the token loader accepted; answered 500"
+                "the user loader found no user for a {token_type} token that the token loader accepted; responded with 500"
             );
             return Err(StatelessAuthError::server(INTERNAL));
         };
@@ -123,7 +125,11 @@ where
             return Err(StatelessAuthError::token("Invalid User"));
         }
 
-        if let Some(scope) = context.scopes.iter().find(|scope| !token_model.has_scope(scope)) {
+        if let Some(scope) = context
+            .scopes
+            .iter()
+            .find(|scope| !token_model.has_scope(scope))
+        {
             log::debug!("the {token_type} token lacks required scope {scope:?}");
             return Err(StatelessAuthError::scope("Insufficient scope"));
         }

@@ -73,8 +73,8 @@ impl StatelessAuthManager {
     /// `token_loader` receives the token exactly as sent, the route's token type
     /// (such as `"access"` or `"refresh"`) and its scheme (such as `"Bearer"`), and
     /// returns the token model, `None` for an unknown token (401 `"Invalid token"`),
-    /// or an error to answer with. `user_loader` receives that model and returns
-    /// its user; `None` there is a data fault answered with 500.
+    /// or an error to respond with. `user_loader` receives that model and returns
+    /// its user. `None` there is a data fault, rejected with 500.
     ///
     /// Both may be `async fn` items or async closures and may hold their arguments
     /// across `.await`. Their futures need not be `Send`, because an actix-web
@@ -199,7 +199,7 @@ impl StatelessAuthManager {
         if manager.is_none() {
             log::error!(
                 "no web::Data<StatelessAuthManager> is registered for {}: add \
-                 App::app_data(web::Data::new(manager)); answered 500",
+                 App::app_data(web::Data::new(manager)); responded with 500",
                 req.path()
             );
         }
@@ -207,7 +207,11 @@ impl StatelessAuthManager {
     }
 
     /// Runs the listeners for the final outcome of one request's authentication.
-    pub(crate) fn report(&self, req: &HttpRequest, outcome: &Result<Authenticated, StatelessAuthError>) {
+    pub(crate) fn report(
+        &self,
+        req: &HttpRequest,
+        outcome: &Result<Authenticated, StatelessAuthError>,
+    ) {
         match outcome {
             Ok(authenticated) => {
                 for listener in &self.on_authorized {
@@ -234,7 +238,11 @@ impl StatelessAuthManager {
     }
 
     /// Turns a rejection into the response error, through the error handler if one is set.
-    pub(crate) fn response_error(&self, err: StatelessAuthError, req: &HttpRequest) -> actix_web::Error {
+    pub(crate) fn response_error(
+        &self,
+        err: StatelessAuthError,
+        req: &HttpRequest,
+    ) -> actix_web::Error {
         match &self.error_handler {
             Some(handler) => handler(err, req),
             None => err.into(),
@@ -253,7 +261,7 @@ impl fmt::Debug for StatelessAuthManager {
     }
 }
 
-/// The error that a request gets when no manager is registered.
+/// Creates the error that a request gets when no manager is registered.
 pub(crate) fn missing_manager() -> actix_web::Error {
     StatelessAuthError::new(
         crate::loaders::INTERNAL,

@@ -1,4 +1,4 @@
-//! The authenticated user, or nobody when the request carries no credentials.
+//! The authenticated user, or `None` when the request carries no credentials.
 
 use std::fmt;
 
@@ -25,7 +25,7 @@ use crate::spec::Requirement;
 ///
 /// # struct User { name: String }
 /// # impl stateless_auth::UserMixin for User {}
-/// // Without the header the answer is "hello, stranger"; with a valid token it
+/// // Without the header the response is "hello, stranger"; with a valid token it
 /// // greets the user; with an invalid one it is 401 `Invalid token`.
 /// #[get("/hello")]
 /// async fn hello(user: OptionalUser<User>) -> String {
@@ -65,10 +65,15 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
             return ExtractFuture::ready(Ok(OptionalUser { user: None }));
         }
 
-        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, |req, authenticated| {
-            let user = CurrentUser::project(req, authenticated)?;
-            Ok(OptionalUser { user: Some(user) })
-        })
+        ExtractFuture::new(
+            req,
+            Requirement::IMPLICIT,
+            Start::Lazy,
+            |req, authenticated| {
+                let user = CurrentUser::project(req, authenticated)?;
+                Ok(OptionalUser { user: Some(user) })
+            },
+        )
     }
 }
 

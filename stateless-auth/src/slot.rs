@@ -53,7 +53,7 @@ impl AuthSlot {
 ///
 /// A guard whose requirement differs from that of a user-reading extractor that
 /// started first replaces it. Two guards that require different token types or
-/// schemes on one handler are a programming error, answered with 500.
+/// schemes on one handler are a programming error, rejected with 500.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
@@ -66,7 +66,7 @@ pub(crate) fn start(
         if slot.requirement.explicit {
             log::error!(
                 "{} has two guards that require different token types or schemes \
-                 ({:?} and {:?}); answered 500",
+                 ({:?} and {:?}); responded with 500",
                 req.path(),
                 slot.requirement,
                 requirement
@@ -110,7 +110,10 @@ pub(crate) fn poll(
     let outcome = {
         let mut extensions = req.extensions_mut();
         let Some(slot) = extensions.get_mut::<AuthSlot>() else {
-            log::error!("the authentication of {} was never started; answered 500", req.path());
+            log::error!(
+                "the authentication of {} was never started; responded with 500",
+                req.path()
+            );
             return Poll::Ready(Err(StatelessAuthError::server(INTERNAL)));
         };
 

@@ -70,7 +70,7 @@ impl Requirement {
         explicit: false,
     };
 
-    /// The requirement of a guard with spec `S`.
+    /// Builds the requirement of a guard with spec `S`.
     pub(crate) fn of<S: TokenSpec>() -> Self {
         Requirement {
             token_type: S::TOKEN_TYPE,

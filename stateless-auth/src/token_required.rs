@@ -28,8 +28,8 @@ use crate::spec::{ConfigDefaults, Requirement, TokenSpec};
 /// use stateless_auth::{CurrentToken, Refresh, TokenMixin, TokenRequired};
 ///
 /// # struct Token; impl TokenMixin for Token {}
-/// // An access token here is answered with 401 `Invalid token` by a token loader
-/// // that looks tokens up by type; a refresh token reaches the handler.
+/// // A token loader that looks tokens up by type rejects an access token here
+/// // with 401 `Invalid token`, and a refresh token reaches the handler.
 /// #[put("/refresh_token")]
 /// async fn refresh(_guard: TokenRequired<Refresh>, token: CurrentToken<Token>) -> HttpResponse {
 ///     // Rotate `token` here.
@@ -77,6 +77,8 @@ impl<S: TokenSpec> FromRequest for TokenRequired<S> {
 
 impl<S: TokenSpec> fmt::Debug for TokenRequired<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TokenRequired").field(&self.authenticated).finish()
+        f.debug_tuple("TokenRequired")
+            .field(&self.authenticated)
+            .finish()
     }
 }

@@ -1,5 +1,5 @@
 //! Shared fixtures for the integration tests: an in-memory token store whose
-//! loaders count their calls and can be told to fail, pause or panic.
+//! loaders count their calls and fail, pause or panic on chosen tokens.
 
 #![allow(missing_docs)]
 
@@ -49,7 +49,7 @@ impl UserMixin for User {
 /// Tokens and users in memory, with call counters for both loaders.
 ///
 /// Tokens whose text starts with `slow-` make the token loader return `Pending`
-/// once before it answers, as a database round trip would.
+/// once before it returns, as a database round trip would.
 #[derive(Default)]
 pub struct Store {
     tokens: HashMap<String, Token>,
@@ -73,8 +73,20 @@ impl Store {
         store.add_user("alice", true);
         store.add_user("bob", false);
         for prefix in ["", "slow-"] {
-            store.add_token(&format!("{prefix}alice-access"), "alice", "access", false, &[]);
-            store.add_token(&format!("{prefix}alice-refresh"), "alice", "refresh", false, &[]);
+            store.add_token(
+                &format!("{prefix}alice-access"),
+                "alice",
+                "access",
+                false,
+                &[],
+            );
+            store.add_token(
+                &format!("{prefix}alice-refresh"),
+                "alice",
+                "refresh",
+                false,
+                &[],
+            );
         }
         store.add_token("alice-access==", "alice", "access", false, &[]);
         store.add_token("ALICE-ACCESS", "alice", "access", false, &["admin"]);
@@ -95,7 +107,14 @@ impl Store {
         self.users.insert(name.to_owned(), user);
     }
 
-    pub fn add_token(&mut self, token: &str, user: &str, token_type: &str, expired: bool, scopes: &[&str]) {
+    pub fn add_token(
+        &mut self,
+        token: &str,
+        user: &str,
+        token_type: &str,
+        expired: bool,
+        scopes: &[&str],
+    ) {
         let model = Token {
             user: user.to_owned(),
             token_type: token_type.to_owned(),
@@ -138,7 +157,10 @@ impl Store {
             YieldOnce::default().await;
         }
 
-        let model = self.tokens.get(token).filter(|model| model.token_type == token_type);
+        let model = self
+            .tokens
+            .get(token)
+            .filter(|model| model.token_type == token_type);
         Ok(model.cloned())
     }
 
@@ -189,7 +211,10 @@ pub async fn status_and_error<B: MessageBody>(response: ServiceResponse<B>) -> (
 
     let error = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|json| json.get("error").and_then(|error| error.as_str().map(str::to_owned)))
+        .and_then(|json| {
+            json.get("error")
+                .and_then(|error| error.as_str().map(str::to_owned))
+        })
         .unwrap_or_default();
     (status, error)
 }

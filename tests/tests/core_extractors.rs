@@ -21,7 +21,12 @@ async fn guard_first(
     user: CurrentUser<User>,
     token: CurrentToken<Token>,
 ) -> HttpResponse {
-    let body = format!("{} {} {}", guard.authenticated().token_type(), user.name, token.user);
+    let body = format!(
+        "{} {} {}",
+        guard.authenticated().token_type(),
+        user.name,
+        token.user
+    );
     HttpResponse::Ok().body(body)
 }
 
@@ -30,7 +35,12 @@ async fn guard_last(
     token: CurrentToken<Token>,
     guard: TokenRequired<Refresh>,
 ) -> HttpResponse {
-    let body = format!("{} {} {}", guard.authenticated().token_type(), user.name, token.token_type);
+    let body = format!(
+        "{} {} {}",
+        guard.authenticated().token_type(),
+        user.name,
+        token.token_type
+    );
     HttpResponse::Ok().body(body)
 }
 
@@ -66,7 +76,14 @@ fn get(uri: &str, authorization: Option<&str>) -> actix_http::Request {
     request.to_request()
 }
 
-async fn body_of(app: &impl Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>, request: actix_http::Request) -> (u16, String) {
+async fn body_of(
+    app: &impl Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    request: actix_http::Request,
+) -> (u16, String) {
     let response = test::call_service(app, request).await;
     let status = response.status().as_u16();
     let body = test::read_body(response).await;
@@ -138,7 +155,8 @@ async fn custom_header_and_scheme_are_used() {
         .to_request();
 
     let accepted = body_of(&app, custom).await;
-    let standard_header = test::call_service(&app, get("/whoami", Some("Token alice-access"))).await;
+    let standard_header =
+        test::call_service(&app, get("/whoami", Some("Token alice-access"))).await;
 
     assert_eq!(accepted, (200, "alice".to_owned()));
     assert_eq!(*store.last_auth_type.lock().unwrap(), "Token");
@@ -225,7 +243,9 @@ async fn header_rejection_reaches_unauthorized_listener() {
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     let manager = manager(&store).on_unauthorized(move |req, err| {
-        sink.lock().unwrap().push(format!("{} {}", req.path(), err.full_msg()));
+        sink.lock()
+            .unwrap()
+            .push(format!("{} {}", req.path(), err.full_msg()));
     });
     let app = service!(manager);
 
@@ -325,19 +345,19 @@ async fn middleware_reads_authenticated_from_extensions() {
 #[actix_web::test]
 async fn authenticated_debug_hides_models() {
     let store = Store::standard();
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(manager(&store)))
-            .route(
-                "/debug",
-                web::get().to(|auth: Authenticated| async move { format!("{auth:?}") }),
-            ),
-    )
+    let app = test::init_service(App::new().app_data(web::Data::new(manager(&store))).route(
+        "/debug",
+        web::get().to(|auth: Authenticated| async move { format!("{auth:?}") }),
+    ))
     .await;
 
     let outcome = body_of(&app, get("/debug", Some("Bearer alice-access"))).await;
 
     assert_eq!(outcome.0, 200);
-    assert!(outcome.1.contains("token_type: \"access\""), "{}", outcome.1);
+    assert!(
+        outcome.1.contains("token_type: \"access\""),
+        "{}",
+        outcome.1
+    );
     assert!(!outcome.1.contains("alice"), "{}", outcome.1);
 }
