@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderName;
@@ -137,7 +138,7 @@ impl StatelessAuthManager {
     /// signal.
     ///
     /// Listeners run in the order they were added, on the worker thread, so keep
-    /// them short.
+    /// them short. A listener that panics is logged and skipped; the request goes on.
     pub fn on_authorized(
         mut self,
         listener: impl Fn(&HttpRequest, &Authenticated) + Send + Sync + 'static,
@@ -215,7 +216,7 @@ impl StatelessAuthManager {
         match outcome {
             Ok(authenticated) => {
                 for listener in &self.on_authorized {
-                    listener(req, authenticated);
+                    run_listener(req, || listener(req, authenticated));
                 }
             }
             Err(err) => self.report_rejection(req, err),
@@ -233,7 +234,7 @@ impl StatelessAuthManager {
         );
 
         for listener in &self.on_unauthorized {
-            listener(req, err);
+            run_listener(req, || listener(req, err));
         }
     }
 
@@ -258,6 +259,16 @@ impl fmt::Debug for StatelessAuthManager {
             .field("on_unauthorized", &self.on_unauthorized.len())
             .field("error_handler", &self.error_handler.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+/// Runs one listener, logging a panic instead of letting it end the worker.
+fn run_listener(req: &HttpRequest, listener: impl FnOnce()) {
+    if panic::catch_unwind(AssertUnwindSafe(listener)).is_err() {
+        log::error!(
+            "a stateless-auth listener panicked while handling {}",
+            req.path()
+        );
     }
 }
 

@@ -361,3 +361,18 @@ async fn authenticated_debug_hides_models() {
     );
     assert!(!outcome.1.contains("alice"), "{}", outcome.1);
 }
+
+#[actix_web::test]
+async fn panicking_listener_does_not_fail_request() {
+    let store = Store::standard();
+    let manager = manager(&store)
+        .on_authorized(|_, _| panic!("the listener panicked on purpose"))
+        .on_unauthorized(|_, _| panic!("the listener panicked on purpose"));
+    let app = service!(manager);
+
+    let accepted = body_of(&app, get("/whoami", Some("Bearer alice-access"))).await;
+    let rejected = test::call_service(&app, get("/whoami", Some("Bearer nobody"))).await;
+
+    assert_eq!(accepted, (200, "alice".to_owned()));
+    assert_eq!(rejected.status(), 401);
+}
