@@ -1,0 +1,81 @@
+//! The `stateless_auth` traits and loaders of the example API's models.
+
+use sqlx::SqlitePool;
+use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+
+use crate::api_token::ApiToken;
+use crate::clock::unix_now;
+use crate::user::User;
+
+/// Message of the 500 responses caused by a failed loader query.
+const INTERNAL_ERROR: &str = "Internal server error";
+
+impl TokenMixin for ApiToken {
+    /// Compares the stored `expires_at` with the current time. A token whose
+    /// type differs from the route's `token_type` counts as expired.
+    fn is_expired(&self, token_type: &str, _auth_type: &str) -> bool {
+        self.is_expired_at(token_type, unix_now())
+    }
+}
+
+/// Every user is active: the example API deletes users instead of
+/// deactivating them.
+impl UserMixin for User {}
+
+/// Creates the manager whose loaders read tokens and users from `pool`.
+///
+/// Rejections are logged at `info` level with the method, path and error,
+/// which never contains the token.
+pub fn auth_manager(pool: SqlitePool) -> StatelessAuthManager {
+    let token_pool = pool.clone();
+    let token_loader = async move |token: &str, token_type: &str, _auth_type: &str| {
+        load_token(&token_pool, token, token_type).await
+    };
+    let user_loader = async move |token: &ApiToken| load_user(&pool, token).await;
+
+    StatelessAuthManager::new(token_loader, user_loader).on_unauthorized(|req, err| {
+        log::info!(
+            "rejected {} {}: {}",
+            req.method(),
+            req.path(),
+            err.full_msg()
+        );
+    })
+}
+
+/// Looks the token up by its SHA-256 hash and type.
+///
+/// # Errors
+///
+/// A 500 [`StatelessAuthError`] when the query fails; the sqlx error goes to
+/// the log.
+pub async fn load_token(
+    pool: &SqlitePool,
+    token: &str,
+    token_type: &str,
+) -> Result<Option<ApiToken>, StatelessAuthError> {
+    let found = ApiToken::find(pool, token, token_type).await;
+
+    found.map_err(|err| {
+        log::error!("loading a {token_type} token failed: {err}");
+        StatelessAuthError::server(INTERNAL_ERROR)
+    })
+}
+
+/// Looks up the owner of `token`.
+///
+/// # Errors
+///
+/// A 500 [`StatelessAuthError`] when the query fails; the sqlx error goes to
+/// the log.
+pub async fn load_user(
+    pool: &SqlitePool,
+    token: &ApiToken,
+) -> Result<Option<User>, StatelessAuthError> {
+    let found = User::find_by_id(pool, token.user_id).await;
+
+    found.map_err(|err| {
+        log::error!("loading user {} failed: {err}", token.user_id);
+        StatelessAuthError::server(INTERNAL_ERROR)
+    })
+}

@@ -1,0 +1,71 @@
+//! `POST /create_token`, `DELETE /delete_token` and `PUT /refresh_token`.
+
+use actix_web::{HttpResponse, web};
+use sqlx::SqlitePool;
+use stateless_auth::{CurrentToken, StatelessAuthError, token_required};
+
+use crate::api_token::{ApiToken, TokenPair};
+use crate::error::ApiError;
+use crate::json::{MessageResponse, TokenPairResponse, UsernameRequest};
+use crate::user::User;
+
+/// Issues a token pair to the user, replacing its current pair; 201 with
+/// the tokens and the access token's lifetime in seconds.
+///
+/// # Errors
+///
+/// 404 when no user has the name.
+pub async fn create_token(
+    pool: web::Data<SqlitePool>,
+    body: web::Json<UsernameRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = User::get_by_username(&pool, &body.username).await?;
+
+    let pair = TokenPair::issue(&pool, user.id).await?;
+
+    log::info!("issued a token pair to user {}", user.id);
+    Ok(HttpResponse::Created().json(TokenPairResponse::from(pair)))
+}
+
+/// Deletes the user's token pair; 201 `{"msg": "Success!"}`.
+///
+/// # Errors
+///
+/// 404 when no user has the name or the user has no token pair.
+pub async fn delete_token(
+    pool: web::Data<SqlitePool>,
+    body: web::Json<UsernameRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = User::get_by_username(&pool, &body.username).await?;
+
+    if !TokenPair::delete(&pool, user.id).await? {
+        return Err(ApiError::NoTokenPair(user.username));
+    }
+
+    log::info!("deleted the token pair of user {}", user.id);
+    Ok(HttpResponse::Created().json(MessageResponse::success()))
+}
+
+/// Exchanges a refresh token for a new token pair; 201 with the same body as
+/// [`create_token`]. Both old tokens stop working.
+///
+/// # Errors
+///
+/// 401 `Token error: Invalid token` when a concurrent request consumed the
+/// same refresh token first.
+#[token_required(token_type = "refresh")]
+pub async fn refresh_token(
+    pool: web::Data<SqlitePool>,
+    refresh: CurrentToken<ApiToken>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(pair) = TokenPair::rotate(&pool, &refresh).await? else {
+        log::info!(
+            "rejected a refresh for user {}: a concurrent request consumed the refresh token",
+            refresh.user_id
+        );
+        return Err(StatelessAuthError::token("Invalid token").into());
+    };
+
+    log::info!("rotated the token pair of user {}", refresh.user_id);
+    Ok(HttpResponse::Created().json(TokenPairResponse::from(pair)))
+}

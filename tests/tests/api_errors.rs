@@ -1,0 +1,205 @@
+//! Client and server errors of the example API: each is a JSON body naming
+//! the problem, never a panic.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use common::{Api, username_body};
+
+fn post_raw(uri: &str, body: &'static str) -> TestRequest {
+    TestRequest::post().uri(uri).set_payload(body)
+}
+
+#[actix_web::test]
+async fn malformed_json_is_400() {
+    let api = Api::new().await;
+
+    let reply = api.send(post_raw("/user", "{\"username\": ")).await;
+
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.error().starts_with("Invalid JSON body: "),
+        "{}",
+        reply.error()
+    );
+}
+
+#[actix_web::test]
+async fn missing_username_field_is_400() {
+    let api = Api::new().await;
+
+    let reply = api
+        .send(post_raw("/create_token", "{\"name\": \"alice\"}"))
+        .await;
+
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.error().contains("missing field `username`"),
+        "{}",
+        reply.error()
+    );
+}
+
+#[actix_web::test]
+async fn non_string_username_is_400() {
+    let api = Api::new().await;
+
+    let reply = api.send(post_raw("/user", "{\"username\": 42}")).await;
+
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.error().starts_with("Invalid JSON body: "),
+        "{}",
+        reply.error()
+    );
+}
+
+#[actix_web::test]
+async fn json_without_content_type_is_accepted() {
+    let api = Api::new().await;
+
+    let reply = api
+        .send(post_raw("/user", "{\"username\": \"alice\"}"))
+        .await;
+
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+}
+
+#[actix_web::test]
+async fn json_with_text_content_type_is_accepted() {
+    let api = Api::new().await;
+    let request = post_raw("/user", "{\"username\": \"alice\"}")
+        .insert_header((header::CONTENT_TYPE, "text/plain"));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+}
+
+#[actix_web::test]
+async fn oversized_body_is_413() {
+    let api = Api::new().await;
+    let request = TestRequest::post()
+        .uri("/user")
+        .set_json(username_body(&"a".repeat(10_000)));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        reply.error(),
+        "Request body is larger than the limit of 4096 bytes"
+    );
+}
+
+#[actix_web::test]
+async fn empty_username_is_400() {
+    let api = Api::new().await;
+    let request = TestRequest::post().uri("/user").set_json(username_body(""));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.error(),
+        "Invalid username: must not be empty or blank"
+    );
+}
+
+#[actix_web::test]
+async fn duplicate_username_is_409() {
+    let api = Api::new().await;
+    api.create_user("alice").await;
+    let request = TestRequest::post()
+        .uri("/user")
+        .set_json(username_body("alice"));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(reply.error(), "Username \"alice\" is already taken");
+}
+
+#[actix_web::test]
+async fn unknown_user_is_404_on_every_route() {
+    let api = Api::new().await;
+    let requests = [
+        TestRequest::delete().uri("/user"),
+        TestRequest::post().uri("/create_token"),
+        TestRequest::delete().uri("/delete_token"),
+    ];
+
+    for request in requests {
+        let reply = api.send(request.set_json(username_body("nobody"))).await;
+
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            reply.error(),
+            "User \"nobody\" not found; create it with POST /user"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn deleting_missing_token_pair_is_404() {
+    let api = Api::new().await;
+    api.create_user("alice").await;
+    let request = TestRequest::delete()
+        .uri("/delete_token")
+        .set_json(username_body("alice"));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        reply.error(),
+        "User \"alice\" has no token pair; create one with POST /create_token"
+    );
+}
+
+#[actix_web::test]
+async fn database_error_is_500_without_details() {
+    let api = Api::new().await;
+    api.create_user("alice").await;
+    sqlx::query("DROP TABLE api_tokens")
+        .execute(&api.pool)
+        .await
+        .unwrap();
+    let request = TestRequest::post()
+        .uri("/create_token")
+        .set_json(username_body("alice"));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.error(), "Server error: Internal server error");
+    assert!(!reply.text().contains("api_tokens"), "{}", reply.text());
+}
+
+#[actix_web::test]
+async fn token_loader_database_error_is_500() {
+    let api = Api::new().await;
+    let tokens = api.user_with_tokens("alice").await;
+    sqlx::query("DROP TABLE api_tokens")
+        .execute(&api.pool)
+        .await
+        .unwrap();
+
+    let reply = api.get_with_token("/secret", &tokens.access_token).await;
+
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.error(), "Server error: Internal server error");
+    assert!(reply.challenge().is_none());
+}
+
+#[actix_web::test]
+async fn protected_route_without_token_is_400() {
+    let api = Api::new().await;
+
+    let reply = api.send(TestRequest::put().uri("/refresh_token")).await;
+
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error(), "Request error: No token provided");
+}
