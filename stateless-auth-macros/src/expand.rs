@@ -1,0 +1,298 @@
+//! Code generation: a `TokenSpec` type for the route and a handler that authenticates
+//! through `Guarded` before it extracts its own parameters.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{ItemFn, LitStr, Path, Stmt};
+
+use crate::args::{RouteArgs, parse_route_args};
+use crate::errors::Errors;
+use crate::handler::{Handler, parse_handler};
+
+/// Expands `#[token_required(args)]` on `item`.
+///
+/// On any mistake it returns every error together with the item as written (see
+/// [`fallback_item`]), so that the handler still exists and a route macro such as
+/// `#[get]` reports no error of its own.
+pub(crate) fn token_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+
+    let route_args = parse_route_args(args, &mut errors);
+    let handler = parse_handler(item.clone(), &mut errors);
+
+    match (route_args, handler, errors.finish()) {
+        (Some(route_args), Some(handler), Ok(())) => generate(&route_args, handler),
+        (_, _, result) => {
+            let mut output = TokenStream::new();
+            if let Err(err) = result {
+                output.extend(err.to_compile_error());
+            }
+            output.extend(fallback_item(item));
+            output
+        }
+    }
+}
+
+/// Returns the item to emit beside the errors: unchanged, except that a plain `fn`
+/// becomes an `async fn`, which actix-web accepts as a handler.
+///
+/// NOTE: a handler with more than 16 parameters stays as written, so a route macro on
+/// it still reports that it is not a `Handler`.
+fn fallback_item(item: TokenStream) -> TokenStream {
+    let Ok(mut function) = syn::parse2::<ItemFn>(item.clone()) else {
+        return item;
+    };
+    if function.sig.asyncness.is_some() || function.sig.constness.is_some() {
+        return item;
+    }
+
+    function.sig.asyncness = Some(syn::Token![async](function.sig.fn_token.span));
+
+    function.into_token_stream()
+}
+
+/// Generates the route's `TokenSpec` type and the wrapped handler.
+fn generate(route_args: &RouteArgs, handler: Handler) -> TokenStream {
+    let spec = format_ident!("__stateless_auth_spec_{}", handler.function.sig.ident);
+
+    let spec_item = spec_item(route_args, &spec, &handler.function);
+    let wrapped = wrap_handler(&route_args.crate_path, &spec, handler);
+
+    quote!(#spec_item #wrapped)
+}
+
+/// Generates the unit type named `spec` whose `TokenSpec` constants carry the route's
+/// requirements. It takes the handler's visibility and `#[cfg]` attributes.
+fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenStream {
+    let krate = &route_args.crate_path;
+    let vis = &function.vis;
+    let cfgs: Vec<_> = function
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .collect();
+    let token_type = optional_str(route_args.token_type.as_ref());
+    let auth_type = optional_str(route_args.auth_type.as_ref());
+    let scopes = &route_args.scopes;
+
+    quote! {
+        #(#cfgs)*
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #spec;
+
+        #(#cfgs)*
+        impl #krate::TokenSpec for #spec {
+            const TOKEN_TYPE: ::core::option::Option<&'static str> = #token_type;
+            const AUTH_TYPE: ::core::option::Option<&'static str> = #auth_type;
+            const SCOPES: &'static [&'static str] = &[#(#scopes),*];
+        }
+    }
+}
+
+/// Replaces the handler's parameters by one `Guarded` extractor and binds the original
+/// patterns from it at the top of the body.
+///
+/// The tuple is bound to a variable before it is destructured, so that a `_` parameter
+/// is still dropped when the handler returns, as it would be without the macro.
+fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {
+    let Handler {
+        mut function,
+        params,
+    } = handler;
+    let guarded = Ident::new("__stateless_auth_guarded", Span::mixed_site());
+    let args = Ident::new("__stateless_auth_args", Span::mixed_site());
+    let types = params.iter().map(|param| &param.ty);
+    let patterns = params.iter().map(|param| &param.pat);
+    let guarded_type = quote!(#krate::Guarded<#spec, (#(#types,)*)>);
+
+    if params.is_empty() {
+        function.sig.inputs = syn::parse_quote!(_: #guarded_type);
+        return function.into_token_stream();
+    }
+
+    function.sig.inputs = syn::parse_quote!(#guarded: #guarded_type);
+    // The tuple is `mut` so that a `ref mut` parameter pattern can borrow from it.
+    let mut stmts: Vec<Stmt> = syn::parse_quote! {
+        #[allow(unused_mut)]
+        let mut #args = #guarded.into_inner();
+        let (#(#patterns,)*) = #args;
+    };
+    stmts.append(&mut function.block.stmts);
+    function.block.stmts = stmts;
+
+    function.into_token_stream()
+}
+
+fn optional_str(value: Option<&LitStr>) -> TokenStream {
+    match value {
+        Some(lit) => quote!(::core::option::Option::Some(#lit)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalized(tokens: TokenStream) -> String {
+        let file: syn::File = syn::parse2(tokens).expect("expansion parses as a file");
+
+        file.into_token_stream().to_string()
+    }
+
+    #[test]
+    fn expansion_follows_contract() {
+        let expanded = token_required(
+            quote!(token_type = "refresh", scopes("a", "b")),
+            quote! {
+                /// Creates an item.
+                #[post("/items")]
+                pub async fn handler(web::Json(item): web::Json<Item>, user: CurrentUser<User>) -> impl Responder {
+                    body
+                }
+            },
+        );
+
+        let expected = quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            pub struct __stateless_auth_spec_handler;
+
+            impl ::stateless_auth::TokenSpec for __stateless_auth_spec_handler {
+                const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::Some("refresh");
+                const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
+                const SCOPES: &'static [&'static str] = &["a", "b"];
+            }
+
+            /// Creates an item.
+            #[post("/items")]
+            pub async fn handler(
+                __stateless_auth_guarded: ::stateless_auth::Guarded<
+                    __stateless_auth_spec_handler,
+                    (web::Json<Item>, CurrentUser<User>,)
+                >
+            ) -> impl Responder {
+                #[allow(unused_mut)]
+                let mut __stateless_auth_args = __stateless_auth_guarded.into_inner();
+                let (web::Json(item), user,) = __stateless_auth_args;
+                body
+            }
+        };
+        assert_eq!(normalized(expanded), normalized(expected));
+    }
+
+    #[test]
+    fn handler_without_parameters_ignores_the_guard_value() {
+        let expanded = token_required(
+            quote!(),
+            quote!(
+                async fn index() -> &'static str {
+                    "hi"
+                }
+            ),
+        );
+
+        let expected = quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            struct __stateless_auth_spec_index;
+
+            impl ::stateless_auth::TokenSpec for __stateless_auth_spec_index {
+                const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
+                const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
+                const SCOPES: &'static [&'static str] = &[];
+            }
+
+            async fn index(_: ::stateless_auth::Guarded<__stateless_auth_spec_index, ()>) -> &'static str {
+                "hi"
+            }
+        };
+        assert_eq!(normalized(expanded), normalized(expected));
+    }
+
+    #[test]
+    fn renamed_crate_replaces_every_library_path() {
+        let expanded = token_required(
+            quote!(crate = "my_auth"),
+            quote!(
+                async fn index(req: HttpRequest) {}
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert!(text.contains("impl :: my_auth :: TokenSpec for"), "{text}");
+        assert!(text.contains(":: my_auth :: Guarded <"), "{text}");
+        assert!(!text.contains("stateless_auth ::"), "{text}");
+    }
+
+    #[test]
+    fn raw_identifier_gives_plain_spec_name() {
+        let expanded = token_required(
+            quote!(),
+            quote!(
+                async fn r#match() {}
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert!(
+            text.contains("struct __stateless_auth_spec_match ;"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn cfg_of_handler_applies_to_spec() {
+        let expanded = token_required(
+            quote!(),
+            quote!(
+                #[cfg(feature = "admin")]
+                async fn index() {}
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert_eq!(
+            text.matches("# [cfg (feature = \"admin\")]").count(),
+            3,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn mistakes_come_with_the_original_item() {
+        let item = quote!(
+            #[get("/")]
+            async fn index(req: HttpRequest) -> String {
+                String::new()
+            }
+        );
+
+        let expanded = token_required(quote!(tokn_type = "access", scopes()), item.clone());
+
+        let text = expanded.to_string();
+        assert_eq!(text.matches("compile_error").count(), 2, "{text}");
+        assert!(text.ends_with(&item.to_string()), "{text}");
+    }
+
+    #[test]
+    fn plain_fn_falls_back_to_async() {
+        let expanded = token_required(
+            quote!(),
+            quote!(
+                #[get("/")]
+                fn index() -> String {
+                    String::new()
+                }
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert_eq!(text.matches("compile_error").count(), 1, "{text}");
+        assert!(
+            text.ends_with("# [get (\"/\")] async fn index () -> String { String :: new () }"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! Compile-time behaviour of `#[token_required]`: the accepted forms build without
+//! warnings, and each mistake is a compile error at the offending token, matched
+//! against the `.stderr` snapshot beside its case. `tests/README.md` explains how
+//! to refresh the snapshots.
+
+#[test]
+fn valid_forms_compile_without_warnings() {
+    let cases = trybuild::TestCases::new();
+
+    cases.pass("ui/pass/*.rs");
+}
+
+// The snapshots hold rustc's rendering of each error, which changes between compiler
+// releases, so they are only compared on the release that wrote them.
+#[test]
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the .stderr snapshots were written by rustc 1.95; refresh them for this compiler"
+)]
+fn mistakes_are_errors_at_offending_token() {
+    let cases = trybuild::TestCases::new();
+
+    cases.compile_fail("ui/fail/*.rs");
+}
