@@ -98,7 +98,8 @@ impl TokenPair {
     ///
     /// Returns `None` when the refresh token no longer exists, because a
     /// concurrent request consumed it first, so that each refresh token yields
-    /// one new pair at most.
+    /// one new pair at most. Also returns `None` when a concurrent request
+    /// deleted the owner.
     ///
     /// # Errors
     ///
@@ -121,7 +122,10 @@ impl TokenPair {
             return Ok(None);
         }
         delete_user_tokens(&mut transaction, refresh.user_id).await?;
-        pair.insert(&mut transaction, refresh.user_id).await?;
+        match pair.insert(&mut transaction, refresh.user_id).await {
+            Err(err) if is_foreign_key_violation(&err) => return Ok(None),
+            inserted => inserted?,
+        }
         transaction.commit().await?;
 
         Ok(Some(pair))
@@ -175,6 +179,15 @@ impl TokenPair {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// Reports whether `err` is a foreign key violation: a token row inserted for a
+/// user that a concurrent request deleted.
+pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(database_error) => database_error.is_foreign_key_violation(),
+        _ => false,
     }
 }
 

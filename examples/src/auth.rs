@@ -57,7 +57,7 @@ pub async fn load_token(
     let found = ApiToken::find(pool, token, token_type).await;
 
     found.map_err(|err| {
-        log::error!("loading a {token_type} token failed: {err}");
+        log::error!("loading a token of type {token_type} failed: {err}");
         StatelessAuthError::server(INTERNAL_ERROR)
     })
 }
@@ -66,16 +66,26 @@ pub async fn load_token(
 ///
 /// # Errors
 ///
-/// A 500 [`StatelessAuthError`] when the query fails; the sqlx error goes to
-/// the log.
+/// A 500 [`StatelessAuthError`] when the query fails, and the sqlx error goes
+/// to the log. A 401 `Invalid token` when the owner was deleted meanwhile.
 pub async fn load_user(
     pool: &SqlitePool,
     token: &ApiToken,
 ) -> Result<Option<User>, StatelessAuthError> {
-    let found = User::find_by_id(pool, token.user_id).await;
-
-    found.map_err(|err| {
+    let found = User::find_by_id(pool, token.user_id).await.map_err(|err| {
         log::error!("loading user {} failed: {err}", token.user_id);
         StatelessAuthError::server(INTERNAL_ERROR)
-    })
+    })?;
+
+    // Deleting a user deletes its tokens, so a token without a user means that
+    // a concurrent `DELETE /user` won the race: the token is gone, not corrupt.
+    // `Ok(None)` would make stateless-auth respond with 500, as for a data fault.
+    if found.is_none() {
+        log::info!(
+            "user {} was deleted while its token was in use",
+            token.user_id
+        );
+        return Err(StatelessAuthError::token("Invalid token"));
+    }
+    Ok(found)
 }

@@ -168,6 +168,42 @@ async fn deleted_users_token_is_401() {
 }
 
 #[actix_web::test]
+async fn token_outliving_its_user_is_401() {
+    // A concurrent `DELETE /user` can remove the user after the token loader
+    // found the token but before the user loader runs. Deleting the user row
+    // alone, with foreign keys off, leaves the database in that state.
+    let api = Api::new().await;
+    let tokens = api.user_with_tokens("alice").await;
+    let mut connection = api.pool.acquire().await.unwrap();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM users WHERE username = 'alice'")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    drop(connection);
+
+    let whoami = api.get_with_token("/whoami", &tokens.access_token).await;
+    let refresh = api
+        .send(
+            TestRequest::put()
+                .uri("/refresh_token")
+                .insert_header(bearer(&tokens.refresh_token)),
+        )
+        .await;
+
+    assert_eq!(whoami.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(whoami.error(), "Token error: Invalid token");
+    assert_eq!(refresh.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
 async fn stored_rows_hold_no_plain_token() {
     let api = Api::new().await;
     let tokens = api.user_with_tokens("alice").await;

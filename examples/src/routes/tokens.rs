@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use sqlx::SqlitePool;
 use stateless_auth::{CurrentToken, StatelessAuthError, token_required};
 
-use crate::api_token::{ApiToken, TokenPair};
+use crate::api_token::{ApiToken, TokenPair, is_foreign_key_violation};
 use crate::error::ApiError;
 use crate::json::{MessageResponse, TokenPairResponse, UsernameRequest};
 use crate::user::User;
@@ -21,7 +21,13 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let user = User::get_by_username(&pool, &body.username).await?;
 
-    let pair = TokenPair::issue(&pool, user.id).await?;
+    // A concurrent `DELETE /user` may remove the user between the two queries.
+    let pair = match TokenPair::issue(&pool, user.id).await {
+        Err(ApiError::Database(err)) if is_foreign_key_violation(&err) => {
+            return Err(ApiError::UserNotFound(user.username));
+        }
+        issued => issued?,
+    };
 
     log::info!("issued a token pair to user {}", user.id);
     Ok(HttpResponse::Created().json(TokenPairResponse::from(pair)))

@@ -1,0 +1,130 @@
+//! The server that `scripts/load.sh` drives with `wrk`: a bare route and a guarded
+//! route on one server, over an in-memory token map, with one worker thread.
+//!
+//! ```sh
+//! cargo run --release --example bench_server -- 127.0.0.1:18089
+//! curl http://127.0.0.1:18089/bare
+//! curl -H 'Authorization: Bearer bench-access-token' http://127.0.0.1:18089/guarded
+//! ```
+//!
+//! The address must be on the loopback interface. No log lines are written per
+//! request, so that logging does not dominate what is measured.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use stateless_auth::{
+    StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin, token_required,
+};
+
+/// The token that `scripts/load.sh` sends to the guarded route.
+const TOKEN: &str = "bench-access-token";
+
+/// The address used when none is given.
+const DEFAULT_ADDRESS: &str = "127.0.0.1:18089";
+
+/// A token model: the user it belongs to.
+#[derive(Clone, Copy)]
+struct Token {
+    user_id: u32,
+}
+
+impl TokenMixin for Token {}
+
+/// A small user value, copied out of the user map.
+#[derive(Clone, Copy)]
+struct User {
+    active: bool,
+}
+
+impl UserMixin for User {
+    fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+/// Tokens and users in memory, as a cache in front of a database would hold them.
+struct Store {
+    tokens: HashMap<String, Token>,
+    users: HashMap<u32, User>,
+}
+
+impl Store {
+    /// Creates a store with 1,000 users, each with one token; [`TOKEN`] belongs to user 1.
+    fn new() -> Self {
+        let mut tokens = HashMap::new();
+        let mut users = HashMap::new();
+        for id in 0..1_000u32 {
+            let token = if id == 1 {
+                TOKEN.to_owned()
+            } else {
+                format!("token-{id:08}")
+            };
+            tokens.insert(token, Token { user_id: id });
+            users.insert(id, User { active: true });
+        }
+
+        Store { tokens, users }
+    }
+}
+
+/// The answer of both routes: a static body.
+fn ok() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+async fn bare() -> HttpResponse {
+    ok()
+}
+
+#[token_required]
+async fn guarded() -> HttpResponse {
+    ok()
+}
+
+/// Reads the listening address from the first argument and checks that it is on
+/// the loopback interface.
+fn address() -> Result<SocketAddr, String> {
+    let text = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
+    let address: SocketAddr = text.parse().map_err(|err| {
+        format!("invalid address {text:?}: {err}; give one such as {DEFAULT_ADDRESS}")
+    })?;
+
+    if !address.ip().is_loopback() {
+        return Err(format!(
+            "address {address} is not on the loopback interface; use 127.0.0.1 or [::1]"
+        ));
+    }
+    Ok(address)
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let address = address().map_err(std::io::Error::other)?;
+
+    let store = Arc::new(Store::new());
+    let user_store = Arc::clone(&store);
+    let manager = web::Data::new(StatelessAuthManager::new(
+        async move |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Ok(store.tokens.get(token).copied())
+        },
+        async move |token: &Token| Ok(user_store.users.get(&token.user_id).copied()),
+    ));
+
+    eprintln!("bench_server listening on http://{address} (routes /bare and /guarded)");
+    HttpServer::new(move || {
+        App::new()
+            .app_data(manager.clone())
+            .route("/bare", web::get().to(bare))
+            .route("/guarded", web::get().to(guarded))
+    })
+    .workers(1)
+    .bind(address)?
+    .run()
+    .await
+}
