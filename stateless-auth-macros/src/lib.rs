@@ -131,7 +131,8 @@ use proc_macro::TokenStream;
 /// ## `token_type` and `auth_type`
 ///
 /// With `auth_type = "Token"` the header would have to read `Authorization: Token <token>`;
-/// any other scheme is answered with 400 `Invalid token type`.
+/// any other scheme is rejected with 400 `Invalid token type`, or with 401 when the
+/// config sets `strict_rfc6750`.
 ///
 /// ```rust
 /// use actix_web::{HttpResponse, get};

@@ -26,8 +26,11 @@ use crate::token_required::TokenRequired;
 /// never has its body read. [`CurrentUser`](crate::CurrentUser) and friends inside
 /// `Args` read this authentication.
 ///
+/// `Guarded` takes the request body for `Args`, so every parameter that reads the
+/// body (`web::Json`, `web::Form`, `web::Bytes`, `web::Payload`, ...) must be inside
+/// `Args`: a body extractor in another parameter of the handler finds the body empty.
 /// The [`token_required`](crate::token_required) attribute writes this extractor
-/// for you.
+/// for you, with every parameter inside.
 ///
 /// ```no_run
 /// use actix_web::{HttpResponse, post, web};
