@@ -70,7 +70,7 @@ impl Store {
     }
 }
 
-/// The answer of both routes: a static body.
+/// Builds the response of both routes: a static body.
 fn ok() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }

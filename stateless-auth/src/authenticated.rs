@@ -116,7 +116,7 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ExtractFuture::new(
             req,
-            Requirement::IMPLICIT,
+            &Requirement::IMPLICIT,
             Start::Lazy,
             |_, authenticated| Ok(authenticated),
         )

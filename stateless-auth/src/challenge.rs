@@ -55,6 +55,11 @@ impl Challenge {
             _ => return None,
         };
 
+        self.prebuilt(code).or_else(|| self.render(code, error))
+    }
+
+    /// Formats the challenge with `error` as its `error` attribute.
+    fn render(&self, code: StatusCode, error: &str) -> Option<HeaderValue> {
         let mut value = String::with_capacity(64);
         value.push_str(&self.scheme);
         let mut params = Params::new(&mut value);
@@ -72,6 +77,32 @@ impl Challenge {
         // are checked where they are declared. So this conversion fails only on a
         // value that bypassed those checks, and the challenge is then left out.
         HeaderValue::from_str(&value).ok()
+    }
+}
+
+impl Challenge {
+    /// Returns the challenge without allocating when it is one of the four that the
+    /// default settings produce: scheme `Bearer`, no realm, and no scope list.
+    fn prebuilt(&self, code: StatusCode) -> Option<HeaderValue> {
+        const BARE: HeaderValue = HeaderValue::from_static("Bearer");
+        const INVALID_REQUEST: HeaderValue =
+            HeaderValue::from_static(r#"Bearer error="invalid_request""#);
+        const INVALID_TOKEN: HeaderValue =
+            HeaderValue::from_static(r#"Bearer error="invalid_token""#);
+        const INSUFFICIENT_SCOPE: HeaderValue =
+            HeaderValue::from_static(r#"Bearer error="insufficient_scope""#);
+
+        if &*self.scheme != "Bearer" || self.realm.is_some() {
+            return None;
+        }
+
+        match code {
+            _ if self.bare => Some(BARE),
+            StatusCode::BAD_REQUEST => Some(INVALID_REQUEST),
+            StatusCode::UNAUTHORIZED => Some(INVALID_TOKEN),
+            StatusCode::FORBIDDEN if self.scopes.is_empty() => Some(INSUFFICIENT_SCOPE),
+            _ => None,
+        }
     }
 }
 
@@ -157,6 +188,42 @@ mod tests {
         let value = render(&challenge, StatusCode::UNAUTHORIZED);
 
         assert_eq!(value, r#"Token realm="api""#);
+    }
+
+    #[test]
+    fn prebuilt_challenges_match_rendered() {
+        let cases = [
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+            (StatusCode::UNAUTHORIZED, "invalid_token"),
+            (StatusCode::FORBIDDEN, "insufficient_scope"),
+        ];
+
+        for bare in [false, true] {
+            for (code, error) in cases {
+                let mut challenge = Challenge::bearer();
+                challenge.bare = bare;
+
+                let prebuilt = challenge.prebuilt(code);
+                let rendered = challenge.render(code, error);
+
+                assert!(
+                    prebuilt.is_some(),
+                    "no prebuilt value for {code}, bare {bare}"
+                );
+                assert_eq!(prebuilt, rendered, "status {code}, bare {bare}");
+            }
+        }
+    }
+
+    #[test]
+    fn challenge_with_scopes_or_realm_is_rendered() {
+        let scoped = Challenge::new(Label::Static("Bearer"), None, &["read"]);
+        let with_realm = Challenge::new(Label::Static("Bearer"), Some(Arc::from("api")), &[]);
+        let other_scheme = Challenge::new(Label::Static("Token"), None, &[]);
+
+        assert!(scoped.prebuilt(StatusCode::FORBIDDEN).is_none());
+        assert!(with_realm.prebuilt(StatusCode::UNAUTHORIZED).is_none());
+        assert!(other_scheme.prebuilt(StatusCode::UNAUTHORIZED).is_none());
     }
 
     #[test]

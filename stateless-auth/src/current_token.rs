@@ -66,6 +66,6 @@ impl<T: 'static> FromRequest for CurrentToken<T> {
     type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, Self::project)
+        ExtractFuture::new(req, &Requirement::IMPLICIT, Start::Lazy, Self::project)
     }
 }

@@ -108,7 +108,7 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
     type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ExtractFuture::new(req, Requirement::IMPLICIT, Start::Lazy, Self::project)
+        ExtractFuture::new(req, &Requirement::IMPLICIT, Start::Lazy, Self::project)
     }
 }
 

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -156,10 +157,39 @@ impl StatelessAuthError {
     }
 }
 
-/// The JSON body of an error response.
+/// The JSON body of an error response, for messages that need escaping.
 #[derive(Serialize)]
 struct ErrorBody {
     error: String,
+}
+
+impl StatelessAuthError {
+    /// Serializes the response body, `{"error": "<Kind> error: <msg>"}`, as
+    /// `serde_json` does.
+    ///
+    /// The kind names and `" error: "` never need escaping, and most messages do not
+    /// either. Such a message is copied into a buffer of the exact length, so that
+    /// the buffer becomes the response's `Bytes` without another allocation.
+    fn json_body(&self) -> Vec<u8> {
+        let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+        if self.msg.bytes().any(needs_escape) {
+            let body = ErrorBody {
+                error: self.full_msg(),
+            };
+            // serde_json fails only on I/O errors and non-string map keys, and a `Vec`
+            // and this struct have neither.
+            return serde_json::to_vec(&body).unwrap_or_default();
+        }
+
+        let kind = self.kind.as_str();
+        let mut body = Vec::with_capacity(20 + kind.len() + self.msg.len());
+        body.extend_from_slice(b"{\"error\":\"");
+        body.extend_from_slice(kind.as_bytes());
+        body.extend_from_slice(b" error: ");
+        body.extend_from_slice(self.msg.as_bytes());
+        body.extend_from_slice(b"\"}");
+        body
+    }
 }
 
 impl ResponseError for StatelessAuthError {
@@ -168,14 +198,16 @@ impl ResponseError for StatelessAuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.code);
-        if let Some(challenge) = self.www_authenticate() {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
-        }
+        const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-        response.json(ErrorBody {
-            error: self.full_msg(),
-        })
+        let body = BoxBody::new(self.json_body());
+        let mut response = HttpResponse::with_body(self.code, body);
+        let headers = response.headers_mut();
+        if let Some(challenge) = self.www_authenticate() {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        headers.insert(header::CONTENT_TYPE, APPLICATION_JSON);
+        response
     }
 }
 
@@ -220,6 +252,32 @@ mod tests {
             response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
             "Bearer error=\"invalid_token\""
         );
+    }
+
+    #[test]
+    fn response_body_is_escaped_json() {
+        let err = StatelessAuthError::token("Invalid \"token\"\n");
+
+        let response = err.error_response();
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .unwrap()
+            .unwrap();
+
+        let expected = serde_json::json!({ "error": "Token error: Invalid \"token\"\n" });
+        assert_eq!(body, serde_json::to_vec(&expected).unwrap());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn response_body_matches_serde_json(msg in "[ -~\\x00-\\x1f\\u{e9}\\u{1f600}]{0,24}") {
+            let err = StatelessAuthError::scope(msg.clone());
+
+            let body = err.json_body();
+
+            let expected = serde_json::json!({ "error": format!("Scope error: {msg}") });
+            proptest::prop_assert_eq!(body, serde_json::to_vec(&expected).unwrap());
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use actix_web::{HttpRequest, web};
+use actix_web::HttpRequest;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
@@ -35,12 +35,14 @@ pub struct ExtractFuture<O> {
     state: State<O>,
 }
 
+// Every handler parameter of this crate holds one of these, and actix-web moves
+// them several times per request, so `Waiting` is kept to three words: the
+// manager is looked up again when polled, and the requirement is a reference.
 enum State<O> {
     Waiting {
         req: HttpRequest,
-        manager: web::Data<StatelessAuthManager>,
-        requirement: Requirement,
-        started: bool,
+        /// The requirement of an extractor that has not started authentication yet.
+        unstarted: Option<&'static Requirement>,
         project: Project<O>,
     },
     Ready(Option<Result<O, actix_web::Error>>),
@@ -50,31 +52,52 @@ impl<O> ExtractFuture<O> {
     /// Creates the future for an extractor with `requirement`.
     pub(crate) fn new(
         req: &HttpRequest,
-        requirement: Requirement,
+        requirement: &'static Requirement,
         start: Start,
         project: Project<O>,
     ) -> Self {
+        if start == Start::Lazy
+            && let Some(authenticated) = slot::guard_success(req)
+        {
+            return Self::projected(req, authenticated, project);
+        }
+
         let Some(manager) = StatelessAuthManager::of(req) else {
             return Self::ready(Err(missing_manager()));
         };
 
-        let mut started = false;
+        let mut unstarted = Some(requirement);
         if start == Start::Eager {
-            if let Err(err) = slot::start(req, manager, requirement) {
+            if let Err(err) = slot::start(req, manager, *requirement) {
                 manager.report_rejection(req, &err);
                 return Self::ready(Err(manager.response_error(err, req)));
             }
-            started = true;
+            unstarted = None;
         }
 
         ExtractFuture {
             state: State::Waiting {
                 req: req.clone(),
-                manager: manager.clone(),
-                requirement,
-                started,
+                unstarted,
                 project,
             },
+        }
+    }
+
+    /// Creates a future that completes at once with the extractor's value, built
+    /// from a guard's final authentication, or with the rejection of `project`.
+    fn projected(req: &HttpRequest, authenticated: Authenticated, project: Project<O>) -> Self {
+        let err = match project(req, authenticated) {
+            Ok(value) => return Self::ready(Ok(value)),
+            Err(err) => err,
+        };
+
+        match StatelessAuthManager::of(req) {
+            Some(manager) => {
+                manager.report_rejection(req, &err);
+                Self::ready(Err(manager.response_error(err, req)))
+            }
+            None => Self::ready(Err(missing_manager())),
         }
     }
 
@@ -93,7 +116,7 @@ impl<O> Future for ExtractFuture<O> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let (req, manager, project) = match &mut this.state {
+        let (req, unstarted, project) = match &mut this.state {
             State::Ready(result) => {
                 return Poll::Ready(result.take().unwrap_or_else(|| {
                     Err(StatelessAuthError::server("extractor polled after completion").into())
@@ -101,21 +124,21 @@ impl<O> Future for ExtractFuture<O> {
             }
             State::Waiting {
                 req,
-                manager,
-                requirement,
-                started,
+                unstarted,
                 project,
-            } => {
-                if !*started {
-                    *started = true;
-                    if let Err(err) = slot::start(req, manager, *requirement) {
-                        manager.report_rejection(req, &err);
-                        return Poll::Ready(Err(manager.response_error(err, req)));
-                    }
-                }
-                (req, manager, *project)
-            }
+            } => (req, unstarted, *project),
         };
+        let Some(manager) = StatelessAuthManager::of(req) else {
+            this.state = State::Ready(None);
+            return Poll::Ready(Err(missing_manager()));
+        };
+
+        if let Some(requirement) = unstarted.take()
+            && let Err(err) = slot::start(req, manager, *requirement)
+        {
+            manager.report_rejection(req, &err);
+            return Poll::Ready(Err(manager.response_error(err, req)));
+        }
 
         let outcome = ready!(slot::poll(req, manager, cx))
             .and_then(|authenticated| {
@@ -125,5 +148,84 @@ impl<O> Future for ExtractFuture<O> {
 
         this.state = State::Ready(None);
         Poll::Ready(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use actix_web::http::StatusCode;
+    use actix_web::http::header::AUTHORIZATION;
+    use actix_web::{App, HttpResponse, test, web};
+
+    use crate::{
+        Access, CurrentUser, Guarded, StatelessAuthError, StatelessAuthManager, TokenMixin,
+        UserMixin,
+    };
+
+    struct Token;
+
+    impl TokenMixin for Token {}
+
+    struct User(u32);
+
+    impl UserMixin for User {}
+
+    async fn right_type(guarded: Guarded<Access, (CurrentUser<User>,)>) -> HttpResponse {
+        let (user,) = guarded.into_inner();
+        HttpResponse::Ok().body(user.0.to_string())
+    }
+
+    async fn wrong_type(_: Guarded<Access, (CurrentUser<String>,)>) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    /// Sends a valid token to `path` and returns the status and the number of
+    /// `on_unauthorized` calls.
+    async fn call(path: &str) -> (StatusCode, usize) {
+        let rejections = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&rejections);
+        let manager = StatelessAuthManager::new(
+            async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+                Ok((token == "valid").then_some(Token))
+            },
+            async |_: &Token| Ok(Some(User(7))),
+        )
+        .on_unauthorized(move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(manager))
+                .route("/right", web::get().to(right_type))
+                .route("/wrong", web::get().to(wrong_type)),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri(path)
+            .insert_header((AUTHORIZATION, "Bearer valid"))
+            .to_request();
+
+        let response = test::call_service(&app, request).await;
+
+        (response.status(), rejections.load(Ordering::SeqCst))
+    }
+
+    #[actix_web::test]
+    async fn user_after_guard_reads_its_outcome() {
+        let (status, rejections) = call("/right").await;
+
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(rejections, 0);
+    }
+
+    #[actix_web::test]
+    async fn mismatched_user_after_guard_is_rejected_once() {
+        let (status, rejections) = call("/wrong").await;
+
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(rejections, 1);
     }
 }

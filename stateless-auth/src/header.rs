@@ -99,6 +99,53 @@ pub(crate) fn token_range(
     scheme: &str,
     max_token_length: usize,
 ) -> Result<Range<usize>, HeaderError> {
+    if let Some(range) = well_formed_token(value, scheme, max_token_length) {
+        return Ok(range);
+    }
+
+    token_range_in_order(value, scheme, max_token_length)
+}
+
+/// Returns where the token sits when `value` is valid, or `None` to leave it to
+/// [`token_range_in_order`] to find the first failed check.
+///
+/// It compares the start of the value with `scheme` instead of searching for the
+/// first space, and checks the token in one pass. A scheme that matches and is
+/// visible ASCII contains no space, and a `b64token` contains only visible ASCII, so a
+/// value passes here exactly when it passes every check of [`token_range_in_order`].
+fn well_formed_token(value: &[u8], scheme: &str, max_token_length: usize) -> Option<Range<usize>> {
+    let start = value.iter().position(|&byte| !is_whitespace(byte))?;
+    let end = value.iter().rposition(|&byte| !is_whitespace(byte))? + 1;
+    let trimmed = &value[start..end];
+
+    let scheme = scheme.as_bytes();
+    let sent_scheme = trimmed.get(..scheme.len())?;
+    let scheme_matches = (sent_scheme == scheme || sent_scheme.eq_ignore_ascii_case(scheme))
+        && sent_scheme.iter().all(u8::is_ascii_graphic);
+    if !scheme_matches || trimmed.get(scheme.len()) != Some(&b' ') {
+        return None;
+    }
+
+    let token_start = scheme.len()
+        + trimmed[scheme.len()..]
+            .iter()
+            .position(|&byte| byte != b' ')?;
+    let token = &trimmed[token_start..];
+    if token.len() > max_token_length || !is_b64token(token) {
+        return None;
+    }
+
+    let token_offset = start + token_start;
+    Some(token_offset..token_offset + token.len())
+}
+
+/// Runs every check of the credentials header in order and returns the first
+/// failure, or the token's range when all pass.
+fn token_range_in_order(
+    value: &[u8],
+    scheme: &str,
+    max_token_length: usize,
+) -> Result<Range<usize>, HeaderError> {
     let start = value
         .iter()
         .position(|&byte| !is_whitespace(byte))
@@ -146,11 +193,27 @@ pub fn is_b64token(token: &[u8]) -> bool {
     let body_len = token.len() - token.iter().rev().take_while(|&&byte| byte == b'=').count();
     let body = &token[..body_len];
 
+    // `fold` instead of `all`: without an early exit the loop has no branch per
+    // byte, and a token is almost always valid.
     !body.is_empty()
-        && body.iter().all(|&byte| {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        && body.iter().fold(true, |valid, &byte| {
+            valid & B64TOKEN_BODY[usize::from(byte)]
         })
 }
+
+/// The bytes allowed before the `=` padding of a `b64token`, as a lookup table: the
+/// check runs on every request, and a table costs one load per byte.
+static B64TOKEN_BODY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        byte += 1;
+    }
+    table
+};
 
 fn is_whitespace(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
@@ -254,6 +317,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn fast_path_agrees_with_full_checks(
+            value in "[ \t]{0,2}(Bearer|bEARER|Basic|Be\x01rer|)[ \t]{0,3}[A-Za-z0-9=._~+/ ,\x00\x7f-]{0,12}[ \t]{0,2}",
+            max in 0usize..12,
+            scheme in proptest::sample::select(vec!["Bearer", "bearer", "Be arer", ""]),
+        ) {
+            let value = value.as_bytes();
+
+            let fast = token_range(value, scheme, max);
+            let in_order = token_range_in_order(value, scheme, max);
+
+            prop_assert_eq!(fast, in_order);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(value in proptest::collection::vec(any::<u8>(), 0..96)) {
             let _ = parse_credentials(&value, "Bearer", MAX);

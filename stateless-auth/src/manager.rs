@@ -11,6 +11,7 @@ use actix_web::{HttpRequest, web};
 use crate::authenticated::Authenticated;
 use crate::config::StatelessAuthConfig;
 use crate::error::{ErrorKind, StatelessAuthError};
+use crate::label::Label;
 use crate::loaders::{ErasedLoaders, Loaders};
 use crate::mixin::{TokenMixin, UserMixin};
 
@@ -59,8 +60,8 @@ type ErrorHandler = Box<dyn Fn(StatelessAuthError, &HttpRequest) -> actix_web::E
 pub struct StatelessAuthManager {
     pub(crate) config: StatelessAuthConfig,
     pub(crate) header_name: HeaderName,
-    pub(crate) default_token_type: Arc<str>,
-    pub(crate) default_auth_type: Arc<str>,
+    pub(crate) default_token_type: Label,
+    pub(crate) default_auth_type: Label,
     pub(crate) realm: Option<Arc<str>>,
     pub(crate) loaders: Arc<dyn ErasedLoaders>,
     on_authorized: Vec<AuthorizedListener>,
@@ -99,8 +100,8 @@ impl StatelessAuthManager {
 
         StatelessAuthManager {
             header_name: HeaderName::from_static("authorization"),
-            default_token_type: Arc::from(config.default_token_type.as_str()),
-            default_auth_type: Arc::from(config.default_auth_type.as_str()),
+            default_token_type: Label::configured(&config.default_token_type),
+            default_auth_type: Label::configured(&config.default_auth_type),
             realm: None,
             config,
             loaders: Arc::new(loaders),
@@ -126,8 +127,8 @@ impl StatelessAuthManager {
             Ok(name) => name,
             Err(err) => panic!("invalid StatelessAuthConfig: {err}"),
         };
-        self.default_token_type = Arc::from(config.default_token_type.as_str());
-        self.default_auth_type = Arc::from(config.default_auth_type.as_str());
+        self.default_token_type = Label::configured(&config.default_token_type);
+        self.default_auth_type = Label::configured(&config.default_auth_type);
         self.realm = config.realm.as_deref().map(Arc::from);
         self.config = config;
         self

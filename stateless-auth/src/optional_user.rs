@@ -67,7 +67,7 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
 
         ExtractFuture::new(
             req,
-            Requirement::IMPLICIT,
+            &Requirement::IMPLICIT,
             Start::Lazy,
             |req, authenticated| {
                 let user = CurrentUser::project(req, authenticated)?;

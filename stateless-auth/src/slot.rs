@@ -23,7 +23,6 @@ use crate::spec::Requirement;
 /// Stored in the request's extensions from the start of authentication on.
 pub(crate) struct AuthSlot {
     requirement: Requirement,
-    challenge: Challenge,
     state: State,
 }
 
@@ -45,6 +44,24 @@ impl AuthSlot {
             }
             _ => None,
         }
+    }
+}
+
+/// Returns the authentication of `req` when a guard has completed it with success
+/// and reported it to the listeners.
+///
+/// That outcome is final: no extractor of the request can replace a guard's
+/// authentication or run the loaders again, so an extractor that only reads the
+/// user can take it at once.
+pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
+    let extensions = req.extensions();
+    let slot = extensions.get::<AuthSlot>()?;
+
+    match &slot.state {
+        State::Reported(Ok(authenticated)) if slot.requirement.explicit => {
+            Some(authenticated.clone())
+        }
+        _ => None,
     }
 }
 
@@ -80,21 +97,15 @@ pub(crate) fn start(
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
         scopes: requirement.scopes,
     };
-    let challenge = Challenge::new(
-        context.auth_type.clone(),
-        manager.realm.clone(),
-        requirement.scopes,
-    );
     let state = match begin(req, manager, context) {
         Ok(future) => State::Pending(future),
-        Err(err) => State::Unreported(Err(header_error(manager, err, &challenge))),
+        Err(err) => {
+            let challenge = challenge(manager, &requirement);
+            State::Unreported(Err(header_error(manager, err, challenge)))
+        }
     };
 
-    req.extensions_mut().insert(AuthSlot {
-        requirement,
-        challenge,
-        state,
-    });
+    req.extensions_mut().insert(AuthSlot { requirement, state });
     Ok(())
 }
 
@@ -123,8 +134,8 @@ pub(crate) fn poll(
             State::Pending(future) => match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(outcome) => {
-                    let challenge = &slot.challenge;
-                    outcome.map_err(|err| err.or_challenge(|| challenge.clone()))
+                    let requirement = &slot.requirement;
+                    outcome.map_err(|err| err.or_challenge(|| challenge(manager, requirement)))
                 }
             },
         };
@@ -158,7 +169,7 @@ fn begin(
 fn header_error(
     manager: &StatelessAuthManager,
     err: HeaderError,
-    challenge: &Challenge,
+    challenge: Challenge,
 ) -> StatelessAuthError {
     let rejection = StatelessAuthError::request(err.message());
     let no_credentials = matches!(err, HeaderError::Missing | HeaderError::SchemeMismatch);
@@ -166,10 +177,21 @@ fn header_error(
     match (no_credentials, manager.config.strict_rfc6750) {
         (true, true) => rejection
             .with_code(StatusCode::UNAUTHORIZED)
-            .or_challenge(|| challenge.clone().bare()),
-        _ if err == HeaderError::Missing => rejection.or_challenge(|| challenge.clone().bare()),
-        _ => rejection.or_challenge(|| challenge.clone()),
+            .or_challenge(|| challenge.bare()),
+        _ if err == HeaderError::Missing => rejection.or_challenge(|| challenge.bare()),
+        _ => rejection.or_challenge(|| challenge),
     }
+}
+
+/// Builds the challenge of a rejection: the route's scheme, the configured realm
+/// and the required scopes. It is built only for a rejection, because an accepted
+/// request never sends one.
+fn challenge(manager: &StatelessAuthManager, requirement: &Requirement) -> Challenge {
+    Challenge::new(
+        Label::pick(requirement.auth_type, &manager.default_auth_type),
+        manager.realm.clone(),
+        requirement.scopes,
+    )
 }
 
 /// Reports whether two requirements ask for the same token type and scheme.

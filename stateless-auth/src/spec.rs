@@ -71,7 +71,7 @@ impl Requirement {
     };
 
     /// Builds the requirement of a guard with spec `S`.
-    pub(crate) fn of<S: TokenSpec>() -> Self {
+    pub(crate) const fn of<S: TokenSpec>() -> Self {
         Requirement {
             token_type: S::TOKEN_TYPE,
             auth_type: S::AUTH_TYPE,

@@ -71,7 +71,12 @@ impl<S: TokenSpec> FromRequest for TokenRequired<S> {
     type Future = ExtractFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ExtractFuture::new(req, Requirement::of::<S>(), Start::Eager, Self::project)
+        ExtractFuture::new(
+            req,
+            const { &Requirement::of::<S>() },
+            Start::Eager,
+            Self::project,
+        )
     }
 }
 

@@ -1,0 +1,156 @@
+//! Counts the heap allocations that authentication adds to one request.
+//!
+//! A counting global allocator wraps the system one in this test binary only. Each
+//! case is measured over a whole `call_service`, response dropped, after warm-up
+//! requests have filled actix-web's pool of `HttpRequest` objects, as a running
+//! server's pool would be. The binary contains only this test, and the app runs on the
+//! test's thread, so no other thread allocates while a request is counted.
+
+use std::alloc::System;
+
+use actix_web::test;
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use support::Case;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Requests sent before counting, so that pools and lazily built state are warm.
+const WARM_UP: usize = 32;
+
+/// Counted requests per case; every one must allocate the same number of times.
+const SAMPLES: usize = 8;
+
+/// Allocations that an authenticated `#[token_required]` request may add over the
+/// bare handler: the boxed loader future, the shared record of token and user, and
+/// the boxed slot in the request's extensions.
+const GUARDED_EXTRA_MAX: usize = 3;
+
+/// Allocations and reallocations of one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Count {
+    allocations: usize,
+    reallocations: usize,
+}
+
+/// The service that `support::service` builds.
+trait App:
+    actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<Self::Body>,
+        Error = actix_web::Error,
+    >
+{
+    type Body: actix_web::body::MessageBody;
+}
+
+impl<S, B> App for S
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    type Body = B;
+}
+
+/// Sends `request` through `app` and counts what the whole call allocates, the
+/// dropping of the response included.
+async fn count_request(app: &impl App, case: Case, request: actix_http::Request) -> Count {
+    let region = Region::new(GLOBAL);
+    let response = test::call_service(app, request).await;
+    let status = response.status();
+    drop(response);
+    let change = region.change();
+
+    assert_eq!(
+        status,
+        case.expected_status(),
+        "status of case {}",
+        case.name()
+    );
+    Count {
+        allocations: change.allocations,
+        reallocations: change.reallocations,
+    }
+}
+
+/// Counts one request of `case`, built by `build`, on a warmed-up `app`, after
+/// checking that every sample allocates the same number of times.
+async fn count_case(app: &impl App, case: Case, build: fn(Case) -> actix_http::Request) -> Count {
+    for _ in 0..WARM_UP {
+        count_request(app, case, build(case)).await;
+    }
+
+    let first = count_request(app, case, build(case)).await;
+    for _ in 1..SAMPLES {
+        let again = count_request(app, case, build(case)).await;
+        assert_eq!(again, first, "allocations of case {} vary", case.name());
+    }
+    first
+}
+
+#[actix_rt::test]
+async fn guarded_request_adds_at_most_three_allocations() {
+    let mut counts = Vec::new();
+    for case in Case::ALL {
+        let app = support::service(case).await;
+        counts.push((case, count_case(&app, case, Case::request).await));
+    }
+    let app = support::service(Case::Guarded).await;
+    let copied = count_case(&app, Case::Guarded, Case::request_with_copied_header).await;
+
+    let count_of = |wanted: Case| {
+        counts
+            .iter()
+            .find(|(case, _)| *case == wanted)
+            .map(|(_, count)| *count)
+            .expect("every case was counted")
+    };
+    let bare = count_of(Case::Bare).allocations;
+    let added = |count: Count| count.allocations as isize - bare as isize;
+    println!("allocations per request (reallocations), and added over the bare handler:");
+    for (case, count) in &counts {
+        println!(
+            "  {:<28} {:>3} ({}) {:>+4}",
+            case.name(),
+            count.allocations,
+            count.reallocations,
+            added(*count)
+        );
+    }
+    println!(
+        "  {:<28} {:>3} ({}) {:>+4}",
+        "guarded, header from a &str",
+        copied.allocations,
+        copied.reallocations,
+        added(copied)
+    );
+
+    let guarded = count_of(Case::Guarded).allocations;
+    let guarded_models = count_of(Case::GuardedModels).allocations;
+    assert!(
+        guarded <= bare + GUARDED_EXTRA_MAX,
+        "a guarded request allocates {guarded} times and the bare handler {bare} times, \
+         so authentication adds more than {GUARDED_EXTRA_MAX}"
+    );
+    assert_eq!(
+        guarded_models, guarded,
+        "CurrentUser and CurrentToken change the allocations of a guarded request"
+    );
+    assert_eq!(
+        copied.allocations,
+        guarded + 1,
+        "a header value copied from a &str adds more than its promotion on first clone"
+    );
+    for case in [Case::Bare, Case::Guarded, Case::GuardedModels, Case::Peer] {
+        let reallocations = count_of(case).reallocations;
+        assert_eq!(reallocations, 0, "case {} reallocates", case.name());
+    }
+}
