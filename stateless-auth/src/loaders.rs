@@ -70,7 +70,7 @@ where
                 Ok(result) => result,
                 Err(_) => {
                     log::error!(
-                        "a loader or model method panicked while authenticating a {} token; responded with 500",
+                        "a loader or model method panicked while authenticating a token of type {}; responded with 500",
                         &*context.token_type
                     );
                     Err(StatelessAuthError::server(INTERNAL))
@@ -117,7 +117,7 @@ where
         let loaded = (self.user_loader)(&token_model).await;
         let Some(user) = loaded.inspect_err(|err| log_loader_error("user", err))? else {
             log::error!(
-                "the user loader found no user for a {token_type} token that the token loader accepted; responded with 500"
+                "the user loader found no user for a token of type {token_type} that the token loader accepted; responded with 500"
             );
             return Err(StatelessAuthError::server(INTERNAL));
         };
