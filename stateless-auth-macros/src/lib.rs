@@ -34,7 +34,7 @@ use proc_macro::TokenStream;
 /// |---|---|---|
 /// | `token_type = "refresh"` | the token type that the token loader receives | the config's `default_token_type`, `"access"` unless changed |
 /// | `auth_type = "Bearer"` | the scheme before the token in the header, compared ignoring ASCII case | the config's `default_auth_type`, `"Bearer"` unless changed |
-/// | `scopes("read:secret", "admin")` | every listed scope, each checked with `TokenMixin::has_scope`; a missing one is answered with 403 | no scope |
+/// | `scopes("read:secret", "admin")` | every listed scope, each checked with `TokenMixin::has_scope`; a missing one is rejected with 403 | no scope |
 /// | `crate = "my_auth"` | nothing; it names this library when Cargo.toml renames it | `::stateless_auth` |
 ///
 /// Each argument may be given once, in any order. Values are string literals. A bare

@@ -20,7 +20,7 @@ use crate::spec::Requirement;
 /// guard's result or authenticates with the defaults, and responds with 500 when `T` is
 /// not the token loader's model type.
 ///
-/// It has no `Debug` implementation, since a token model often holds the token.
+/// It has no `Debug` implementation, since a token model often contains the token.
 pub struct CurrentToken<T> {
     authenticated: Authenticated,
     token: PhantomData<fn() -> T>,

@@ -41,7 +41,7 @@ async fn add_note(web::Json(note): web::Json<Note>, user: CurrentUser<User>) -> 
     HttpResponse::Created().body(format!("{} wrote {}", user.name, note.text))
 }
 
-/// Returns what each extractor of the library sees. All of them must share one
+/// Returns what each extractor of the library extracted. All of them must share one
 /// authentication.
 #[get("/whoami")]
 #[token_required]
@@ -55,7 +55,7 @@ async fn whoami(
     format!("{} {} {}", token.token_type, user.name, optional_name)
 }
 
-/// Answers `pong`, with no parameters of its own.
+/// Returns `pong`, with no parameters of its own.
 #[get("/ping")]
 #[token_required]
 async fn ping() -> &'static str {
