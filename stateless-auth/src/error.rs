@@ -6,6 +6,7 @@ use std::fmt;
 use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -167,10 +168,17 @@ impl StatelessAuthError {
     /// Serializes the response body, `{"error": "<Kind> error: <msg>"}`, as
     /// `serde_json` does.
     ///
-    /// The kind names and `" error: "` never need escaping, and most messages do not
-    /// either. Such a message is copied into a buffer of the exact length, so that
-    /// the buffer becomes the response's `Bytes` without another allocation.
-    fn json_body(&self) -> Vec<u8> {
+    /// The fixed messages of this crate have static bodies. The kind names and
+    /// `" error: "` never need escaping, and most other messages do not either. Such
+    /// a message is copied into a buffer of the exact length, so that the buffer
+    /// becomes the response's `Bytes` without another allocation.
+    fn json_body(&self) -> Bytes {
+        if let Cow::Borrowed(msg) = self.msg
+            && let Some(body) = fixed_body(self.kind, msg)
+        {
+            return Bytes::from_static(body.as_bytes());
+        }
+
         let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
         if self.msg.bytes().any(needs_escape) {
             let body = ErrorBody {
@@ -178,7 +186,7 @@ impl StatelessAuthError {
             };
             // serde_json fails only on I/O errors and non-string map keys, and a `Vec`
             // and this struct have neither.
-            return serde_json::to_vec(&body).unwrap_or_default();
+            return serde_json::to_vec(&body).unwrap_or_default().into();
         }
 
         let kind = self.kind.as_str();
@@ -188,8 +196,41 @@ impl StatelessAuthError {
         body.extend_from_slice(b" error: ");
         body.extend_from_slice(self.msg.as_bytes());
         body.extend_from_slice(b"\"}");
-        body
+        body.into()
     }
+}
+
+/// Returns the JSON body of an error with one of the fixed messages of this crate.
+fn fixed_body(kind: ErrorKind, msg: &str) -> Option<&'static str> {
+    let body = match (kind, msg) {
+        (ErrorKind::Request, "No token provided") => {
+            r#"{"error":"Request error: No token provided"}"#
+        }
+        (ErrorKind::Request, "Invalid authorization header") => {
+            r#"{"error":"Request error: Invalid authorization header"}"#
+        }
+        (ErrorKind::Request, "Multiple authorization headers") => {
+            r#"{"error":"Request error: Multiple authorization headers"}"#
+        }
+        (ErrorKind::Request, "Invalid number of arguments in token header") => {
+            r#"{"error":"Request error: Invalid number of arguments in token header"}"#
+        }
+        (ErrorKind::Request, "Invalid token type") => {
+            r#"{"error":"Request error: Invalid token type"}"#
+        }
+        (ErrorKind::Request, "Malformed token") => r#"{"error":"Request error: Malformed token"}"#,
+        (ErrorKind::Token, "Invalid token") => r#"{"error":"Token error: Invalid token"}"#,
+        (ErrorKind::Token, "Invalid User") => r#"{"error":"Token error: Invalid User"}"#,
+        (ErrorKind::Scope, "Insufficient scope") => {
+            r#"{"error":"Scope error: Insufficient scope"}"#
+        }
+        (ErrorKind::Server, "Internal server error") => {
+            r#"{"error":"Server error: Internal server error"}"#
+        }
+        _ => return None,
+    };
+
+    Some(body)
 }
 
 impl ResponseError for StatelessAuthError {
@@ -214,6 +255,8 @@ impl ResponseError for StatelessAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::HeaderError;
+    use crate::loaders::INTERNAL;
 
     #[test]
     fn shorthands_set_status_and_kind() {
@@ -276,7 +319,37 @@ mod tests {
             let body = err.json_body();
 
             let expected = serde_json::json!({ "error": format!("Scope error: {msg}") });
-            proptest::prop_assert_eq!(body, serde_json::to_vec(&expected).unwrap());
+            proptest::prop_assert_eq!(&body[..], &serde_json::to_vec(&expected).unwrap()[..]);
+        }
+    }
+
+    #[test]
+    fn fixed_bodies_match_serde_json() {
+        let header_errors = [
+            HeaderError::Missing,
+            HeaderError::InvalidHeader,
+            HeaderError::Multiple,
+            HeaderError::ArgumentCount,
+            HeaderError::SchemeMismatch,
+            HeaderError::MalformedToken,
+        ];
+        let mut cases: Vec<(ErrorKind, &str)> = header_errors
+            .iter()
+            .map(|err| (ErrorKind::Request, err.message()))
+            .collect();
+        cases.extend([
+            (ErrorKind::Token, "Invalid token"),
+            (ErrorKind::Token, "Invalid User"),
+            (ErrorKind::Scope, "Insufficient scope"),
+            (ErrorKind::Server, INTERNAL),
+        ]);
+
+        for (kind, msg) in cases {
+            let body = fixed_body(kind, msg);
+
+            let expected = serde_json::json!({ "error": format!("{kind} error: {msg}") });
+            let expected = serde_json::to_string(&expected).unwrap();
+            assert_eq!(body, Some(expected.as_str()), "{kind} error: {msg}");
         }
     }
 
