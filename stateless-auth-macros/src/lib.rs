@@ -112,7 +112,7 @@ use proc_macro::TokenStream;
 /// ## `token_type`
 ///
 /// The token loader receives `"refresh"` as the token type. A loader that looks tokens
-/// up by token and type answers an access token sent here with 401 `Invalid token`.
+/// up by token and type rejects an access token sent here with 401 `Invalid token`.
 ///
 /// ```rust
 /// use actix_web::{HttpResponse, post};

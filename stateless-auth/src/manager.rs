@@ -151,7 +151,7 @@ impl StatelessAuthManager {
     /// Adds a listener that runs once for every rejected request, with the error;
     /// the counterpart of Flask's `user_unauthorized` signal.
     ///
-    /// It runs before the [`error_handler`](Self::error_handler) and sees every
+    /// It runs before the [`error_handler`](Self::error_handler) and receives every
     /// rejection: bad headers, unknown or expired tokens, inactive users, missing
     /// scopes and server errors. A missing manager is the exception, since no
     /// listener can be found then.

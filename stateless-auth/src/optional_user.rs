@@ -15,8 +15,8 @@ use crate::spec::Requirement;
 ///
 /// Only the absence of the header makes it `None`. A header that is present but
 /// malformed, a token that is unknown or expired, and a server error reject the
-/// request as [`CurrentUser`] would, unlike actix-web's blanket `Option<T>`, which
-/// turns every error into `None` and so would hide a failing database behind an
+/// request as [`CurrentUser`] would. actix-web's blanket `Option<T>` differs: it
+/// turns every error into `None`, so it would hide a failing database behind an
 /// anonymous visitor.
 ///
 /// ```no_run

@@ -2,9 +2,9 @@
 //!
 //! actix-web calls `from_request` for all of a handler's parameters before it
 //! polls any of their futures. The first extractor to start authentication
-//! stores an [`AuthSlot`] in the request's extensions; every extractor then polls
-//! that slot, so the loaders run once, and the extractor that sees the outcome
-//! first runs the listeners, so they run once too.
+//! stores an [`AuthSlot`] in the request's extensions. Every extractor then polls
+//! that slot, so the loaders run once, and the first extractor to receive the
+//! outcome runs the listeners, so they run once too.
 
 use std::task::{Context, Poll};
 
