@@ -3,7 +3,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::{ItemFn, LitStr, Path, Stmt};
+use syn::{ItemFn, LitStr, Path, PathArguments, Stmt, Type, TypePath};
 
 use crate::args::{RouteArgs, parse_route_args};
 use crate::errors::Errors;
@@ -93,8 +93,11 @@ fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenSt
 /// Replaces the handler's parameters by one `Guarded` extractor and binds the original
 /// patterns from it at the top of the body.
 ///
-/// The tuple is bound to a variable before it is destructured, so that a `_` parameter
-/// is still dropped when the handler returns, as it would be without the macro.
+/// Parameters written `CurrentUser<..>` or `CurrentToken<..>` go in `Guarded`'s
+/// third tuple, which is built from the authentication without extraction. Every
+/// other parameter goes in the second, which actix-web extracts. The tuples are
+/// bound to a variable before they are destructured, so that a `_` parameter is
+/// still dropped when the handler returns, as it would be without the macro.
 fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {
     let Handler {
         mut function,
@@ -102,26 +105,88 @@ fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {
     } = handler;
     let guarded = Ident::new("__stateless_auth_guarded", Span::mixed_site());
     let args = Ident::new("__stateless_auth_args", Span::mixed_site());
-    let types = params.iter().map(|param| &param.ty);
-    let patterns = params.iter().map(|param| &param.pat);
-    let guarded_type = quote!(#krate::Guarded<#spec, (#(#types,)*)>);
+    let (readers, extracted): (Vec<_>, Vec<_>) =
+        params.iter().partition(|param| is_reader(&param.ty, krate));
+    let extracted_types = extracted.iter().map(|param| &param.ty);
+    let extracted_patterns = extracted.iter().map(|param| &param.pat);
 
-    if params.is_empty() {
-        function.sig.inputs = syn::parse_quote!(_: #guarded_type);
-        return function.into_token_stream();
+    if readers.is_empty() {
+        let guarded_type = quote!(#krate::Guarded<#spec, (#(#extracted_types,)*)>);
+        if params.is_empty() {
+            function.sig.inputs = syn::parse_quote!(_: #guarded_type);
+            return function.into_token_stream();
+        }
+
+        function.sig.inputs = syn::parse_quote!(#guarded: #guarded_type);
+        // The tuple is `mut` so that a `ref mut` parameter pattern can borrow from it.
+        let stmts: Vec<Stmt> = syn::parse_quote! {
+            #[allow(unused_mut)]
+            let mut #args = #guarded.into_inner();
+            let (#(#extracted_patterns,)*) = #args;
+        };
+        return prepend(function, stmts);
     }
 
+    let reader_types = readers.iter().map(|param| &param.ty);
+    let reader_patterns = readers.iter().map(|param| &param.pat);
+    let guarded_type =
+        quote!(#krate::Guarded<#spec, (#(#extracted_types,)*), (#(#reader_types,)*)>);
     function.sig.inputs = syn::parse_quote!(#guarded: #guarded_type);
-    // The tuple is `mut` so that a `ref mut` parameter pattern can borrow from it.
-    let mut stmts: Vec<Stmt> = syn::parse_quote! {
+    let stmts: Vec<Stmt> = syn::parse_quote! {
         #[allow(unused_mut)]
-        let mut #args = #guarded.into_inner();
-        let (#(#patterns,)*) = #args;
+        let mut #args = #guarded.into_parts();
+        let ((#(#extracted_patterns,)*), (#(#reader_patterns,)*)) = #args;
     };
+
+    prepend(function, stmts)
+}
+
+/// Puts `stmts` before the body of `function`.
+fn prepend(mut function: ItemFn, mut stmts: Vec<Stmt>) -> TokenStream {
     stmts.append(&mut function.block.stmts);
     function.block.stmts = stmts;
 
     function.into_token_stream()
+}
+
+/// Reports whether `ty` is written `CurrentUser<..>` or `CurrentToken<..>`, alone or
+/// after the library's path (`stateless_auth::`, or the `crate` argument).
+///
+/// NOTE: a macro reads names, not types. A bare `CurrentUser<..>` imported from
+/// another crate is taken for this library's and must then implement
+/// `FromAuthenticated`. A renamed import (`use CurrentUser as Me`) is extracted like
+/// any other parameter.
+fn is_reader(ty: &Type, krate: &Path) -> bool {
+    let ty = match ty {
+        Type::Group(group) => return is_reader(&group.elem, krate),
+        Type::Paren(paren) => return is_reader(&paren.elem, krate),
+        Type::Path(TypePath { qself: None, path }) => path,
+        _ => return false,
+    };
+    let Some(last) = ty.segments.last() else {
+        return false;
+    };
+
+    let named = last.ident == "CurrentUser" || last.ident == "CurrentToken";
+    let generic =
+        matches!(&last.arguments, PathArguments::AngleBracketed(args) if args.args.len() == 1);
+    named && generic && (ty.segments.len() == 1 || is_library_path(ty, krate))
+}
+
+/// Reports whether `path` without its last segment is the library's path `krate`,
+/// with or without the leading `::`.
+fn is_library_path(path: &Path, krate: &Path) -> bool {
+    let prefix: Vec<_> = path
+        .segments
+        .iter()
+        .rev()
+        .skip(1)
+        .rev()
+        .map(|s| &s.ident)
+        .collect();
+    let library: Vec<_> = krate.segments.iter().map(|s| &s.ident).collect();
+
+    prefix == library
 }
 
 fn optional_str(value: Option<&LitStr>) -> TokenStream {
@@ -170,16 +235,77 @@ mod tests {
             pub async fn handler(
                 __stateless_auth_guarded: ::stateless_auth::Guarded<
                     __stateless_auth_spec_handler,
-                    (web::Json<Item>, CurrentUser<User>,)
+                    (web::Json<Item>,),
+                    (CurrentUser<User>,)
                 >
             ) -> impl Responder {
                 #[allow(unused_mut)]
-                let mut __stateless_auth_args = __stateless_auth_guarded.into_inner();
-                let (web::Json(item), user,) = __stateless_auth_args;
+                let mut __stateless_auth_args = __stateless_auth_guarded.into_parts();
+                let ((web::Json(item),), (user,)) = __stateless_auth_args;
                 body
             }
         };
         assert_eq!(normalized(expanded), normalized(expected));
+    }
+
+    #[test]
+    fn reader_types_are_recognized_by_name_and_library_path() {
+        let library: Path = syn::parse_quote!(::stateless_auth);
+        let readers: [Type; 5] = [
+            syn::parse_quote!(CurrentUser<User>),
+            syn::parse_quote!(stateless_auth::CurrentToken<Token>),
+            syn::parse_quote!(::stateless_auth::CurrentUser<crate::models::User>),
+            syn::parse_quote!((CurrentUser<User>)),
+            Type::Group(syn::TypeGroup {
+                group_token: Default::default(),
+                elem: Box::new(syn::parse_quote!(CurrentToken<Token>)),
+            }),
+        ];
+        let others: [Type; 6] = [
+            syn::parse_quote!(CurrentUser),
+            syn::parse_quote!(CurrentUsers<User>),
+            syn::parse_quote!(Authenticated),
+            syn::parse_quote!(OptionalUser<User>),
+            syn::parse_quote!(session::CurrentUser<User>),
+            syn::parse_quote!(<Me as Trait>::CurrentUser<User>),
+        ];
+
+        for ty in &readers {
+            assert!(is_reader(ty, &library), "{}", ty.to_token_stream());
+        }
+        for ty in &others {
+            assert!(!is_reader(ty, &library), "{}", ty.to_token_stream());
+        }
+    }
+
+    #[test]
+    fn renamed_library_path_is_recognized() {
+        let library: Path = syn::parse_quote!(crate::auth);
+        let reader: Type = syn::parse_quote!(crate::auth::CurrentUser<User>);
+        let other: Type = syn::parse_quote!(stateless_auth::CurrentUser<User>);
+
+        assert!(is_reader(&reader, &library));
+        assert!(!is_reader(&other, &library));
+    }
+
+    #[test]
+    fn handler_with_readers_only_extracts_nothing() {
+        let expanded = token_required(
+            quote!(),
+            quote!(
+                async fn index(token: CurrentToken<Token>, _: CurrentUser<User>) {}
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert!(
+            text.contains("Guarded < __stateless_auth_spec_index , () , (CurrentToken < Token > , CurrentUser < User > ,) >"),
+            "{text}"
+        );
+        assert!(
+            text.contains("let (() , (token , _ ,)) = __stateless_auth_args ;"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -261,13 +261,28 @@ use proc_macro::TokenStream;
 /// Beside the handler the attribute defines a hidden unit type named
 /// `__stateless_auth_spec_<handler>` that implements `TokenSpec`
 /// with the route's requirements. The handler's parameters become one
-/// `Guarded<Spec, (P1, P2, ..)>` parameter whose tuple holds their
-/// types, and the original patterns are bound from it at the top of the body. actix-web
-/// extracts tuples of up to 16 elements, hence the limit. A handler that needs more can
-/// group some into one tuple parameter, such as
-/// `(path, query): (web::Path<u32>, web::Query<Filter>)`. Because the type is defined
-/// beside the function, the attribute cannot be used on a function inside an `impl`
-/// block.
+/// `Guarded<Spec, (P1, P2, ..), (R1, R2, ..)>` parameter, and the original patterns
+/// are bound from it at the top of the body. Because the type is defined beside the
+/// function, the attribute cannot be used on a function inside an `impl` block.
+///
+/// The second tuple lists the parameters that actix-web extracts. A handler has at
+/// most 16 parameters, because actix-web extracts tuples of up to 16 elements. A
+/// handler that needs more can group some into one tuple parameter, such as
+/// `(path, query): (web::Path<u32>, web::Query<Filter>)`.
+///
+/// The third tuple lists the parameters whose type is written `CurrentUser<..>` or
+/// `CurrentToken<..>`, alone or after the library's path: `Guarded` builds them
+/// straight from its authentication, which costs less than extracting them. When no
+/// parameter is written that way, the third tuple is left out. The attribute reads
+/// names, not types:
+///
+/// - a type of another library named `CurrentUser<T>` and imported under that name
+///   must then implement `FromAuthenticated`, and the compiler error explains this. Write it
+///   with its path (`session::CurrentUser<T>`) or import it under another name;
+/// - a renamed import of this library's types (`use stateless_auth::CurrentUser as
+///   Me`) is extracted like any other parameter. The handler behaves the same,
+///   except that a model type mismatch is found after the parameters before it are
+///   extracted, so a body extractor before it reads the body first.
 #[proc_macro_attribute]
 pub fn token_required(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::token_required(args.into(), item.into()).into()

@@ -1,6 +1,6 @@
 //! The outcome of a successful authentication, kept for the rest of the request.
 
-use std::any::{Any, type_name};
+use std::any::{Any, TypeId, type_name};
 use std::fmt;
 use std::rc::Rc;
 
@@ -27,7 +27,7 @@ use crate::spec::Requirement;
 /// token can reach a log through it.
 #[derive(Clone)]
 pub struct Authenticated {
-    record: Rc<dyn AnyRecord>,
+    record: Rc<Record<dyn AnyModels>>,
 }
 
 impl Authenticated {
@@ -40,8 +40,9 @@ impl Authenticated {
             record: Rc::new(Record {
                 token_type,
                 auth_type,
-                token,
-                user,
+                token_id: TypeId::of::<T>(),
+                user_id: TypeId::of::<U>(),
+                models: Models { token, user },
             }),
         }
     }
@@ -65,36 +66,46 @@ impl Authenticated {
 
     /// Returns the token type that was required, such as `"access"`.
     pub fn token_type(&self) -> &str {
-        self.record.token_type()
+        &self.record.token_type
     }
 
     /// Returns the scheme that was required, such as `"Bearer"`, as configured rather
     /// than as the client spelled it.
     pub fn auth_type(&self) -> &str {
-        self.record.auth_type()
+        &self.record.auth_type
     }
 
     /// Returns the user, if the user loader's model is a `U`.
     pub fn user<U: 'static>(&self) -> Option<&U> {
-        self.record.user().downcast_ref()
+        self.record.models.user().downcast_ref()
     }
 
     /// Returns the token model, if the token loader's model is a `T`.
     pub fn token<T: 'static>(&self) -> Option<&T> {
-        self.record.token().downcast_ref()
+        self.record.models.token().downcast_ref()
     }
 
     /// Reports whether the token grants `scope`, as [`TokenMixin::has_scope`] reports.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.record.has_scope(scope)
+        self.record.models.has_scope(scope)
+    }
+
+    /// Reports whether the user loader's model is a `U`, without a dynamic call.
+    pub(crate) fn holds_user<U: 'static>(&self) -> bool {
+        self.record.user_id == TypeId::of::<U>()
+    }
+
+    /// Reports whether the token loader's model is a `T`, without a dynamic call.
+    pub(crate) fn holds_token<T: 'static>(&self) -> bool {
+        self.record.token_id == TypeId::of::<T>()
     }
 
     pub(crate) fn user_type_name(&self) -> &'static str {
-        self.record.user_type_name()
+        self.record.models.user_type_name()
     }
 
     pub(crate) fn token_type_name(&self) -> &'static str {
-        self.record.token_type_name()
+        self.record.models.token_type_name()
     }
 }
 
@@ -123,18 +134,26 @@ impl FromRequest for Authenticated {
     }
 }
 
-/// The typed models behind an [`Authenticated`].
-struct Record<T, U> {
+/// The shared part of an [`Authenticated`]: the labels, the model types and the models.
+///
+/// The fields before `models` have the same layout for every model type, so reading
+/// them needs no dynamic call.
+struct Record<M: ?Sized> {
     token_type: Label,
     auth_type: Label,
+    token_id: TypeId,
+    user_id: TypeId,
+    models: M,
+}
+
+/// The typed models.
+struct Models<T, U> {
     token: T,
     user: U,
 }
 
-/// [`Record`] with its model types erased.
-trait AnyRecord {
-    fn token_type(&self) -> &str;
-    fn auth_type(&self) -> &str;
+/// [`Models`] with their types erased.
+trait AnyModels {
     fn token(&self) -> &dyn Any;
     fn user(&self) -> &dyn Any;
     fn has_scope(&self, scope: &str) -> bool;
@@ -142,15 +161,7 @@ trait AnyRecord {
     fn user_type_name(&self) -> &'static str;
 }
 
-impl<T: TokenMixin + 'static, U: 'static> AnyRecord for Record<T, U> {
-    fn token_type(&self) -> &str {
-        &self.token_type
-    }
-
-    fn auth_type(&self) -> &str {
-        &self.auth_type
-    }
-
+impl<T: TokenMixin + 'static, U: 'static> AnyModels for Models<T, U> {
     fn token(&self) -> &dyn Any {
         &self.token
     }

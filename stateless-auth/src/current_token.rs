@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest};
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
+use crate::from_authenticated::FromAuthenticated;
 use crate::loaders::INTERNAL;
 use crate::spec::Requirement;
 
@@ -33,7 +34,12 @@ impl<T: 'static> CurrentToken<T> {
     }
 
     fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
-        if authenticated.token::<T>().is_none() {
+        Self::checked(authenticated)
+    }
+
+    /// Wraps `authenticated` after checking its model type.
+    fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        if !authenticated.holds_token::<T>() {
             log::error!(
                 "CurrentToken<{}> does not match the token loader's model {}; responded with 500",
                 type_name::<T>(),
@@ -58,6 +64,12 @@ impl<T: 'static> Deref for CurrentToken<T> {
         self.authenticated
             .token::<T>()
             .expect("CurrentToken checked the token type when it was extracted")
+    }
+}
+
+impl<T: 'static> FromAuthenticated for CurrentToken<T> {
+    fn from_authenticated(authenticated: &Authenticated) -> Result<Self, StatelessAuthError> {
+        Self::checked(authenticated.clone())
     }
 }
 

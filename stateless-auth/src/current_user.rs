@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest};
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
+use crate::from_authenticated::FromAuthenticated;
 use crate::loaders::INTERNAL;
 use crate::spec::Requirement;
 
@@ -71,11 +72,13 @@ impl<U: 'static> CurrentUser<U> {
         &self.authenticated
     }
 
-    pub(crate) fn project(
-        _: &HttpRequest,
-        authenticated: Authenticated,
-    ) -> Result<Self, StatelessAuthError> {
-        if authenticated.user::<U>().is_none() {
+    fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        Self::checked(authenticated)
+    }
+
+    /// Wraps `authenticated` after checking its model type.
+    pub(crate) fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        if !authenticated.holds_user::<U>() {
             log::error!(
                 "CurrentUser<{}> does not match the user loader's model {}; responded with 500",
                 type_name::<U>(),
@@ -100,6 +103,12 @@ impl<U: 'static> Deref for CurrentUser<U> {
         self.authenticated
             .user::<U>()
             .expect("CurrentUser checked the user type when it was extracted")
+    }
+}
+
+impl<U: 'static> FromAuthenticated for CurrentUser<U> {
+    fn from_authenticated(authenticated: &Authenticated) -> Result<Self, StatelessAuthError> {
+        Self::checked(authenticated.clone())
     }
 }
 

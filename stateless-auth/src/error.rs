@@ -243,11 +243,13 @@ impl ResponseError for StatelessAuthError {
 
         let body = BoxBody::new(self.json_body());
         let mut response = HttpResponse::with_body(self.code, body);
+        // The response is new, so `append` adds each header as `insert` would, without
+        // building and dropping the list of values that `insert` replaces.
         let headers = response.headers_mut();
         if let Some(challenge) = self.www_authenticate() {
-            headers.insert(header::WWW_AUTHENTICATE, challenge);
+            headers.append(header::WWW_AUTHENTICATE, challenge);
         }
-        headers.insert(header::CONTENT_TYPE, APPLICATION_JSON);
+        headers.append(header::CONTENT_TYPE, APPLICATION_JSON);
         response
     }
 }

@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::manager::{StatelessAuthManager, missing_manager};
+use crate::manager::{LazyManager, StatelessAuthManager, missing_manager};
 use crate::slot;
 use crate::spec::Requirement;
 
@@ -128,27 +128,52 @@ impl<O> Future for ExtractFuture<O> {
                 project,
             } => (req, unstarted, *project),
         };
-        let Some(manager) = StatelessAuthManager::of(req) else {
-            this.state = State::Ready(None);
-            return Poll::Ready(Err(missing_manager()));
-        };
 
-        if let Some(requirement) = unstarted.take()
-            && let Err(err) = slot::start(req, manager, *requirement)
-        {
-            manager.report_rejection(req, &err);
-            return Poll::Ready(Err(manager.response_error(err, req)));
+        let mut manager = LazyManager::new(req);
+        if let Some(requirement) = unstarted.take() {
+            let Some(manager) = manager.get() else {
+                this.state = State::Ready(None);
+                return Poll::Ready(Err(missing_manager()));
+            };
+            if let Err(err) = slot::start(req, manager, *requirement) {
+                manager.report_rejection(req, &err);
+                return Poll::Ready(Err(manager.response_error(err, req)));
+            }
         }
 
-        let outcome = ready!(slot::poll(req, manager, cx))
-            .and_then(|authenticated| {
-                project(req, authenticated).inspect_err(|err| manager.report_rejection(req, err))
-            })
-            .map_err(|err| manager.response_error(err, req));
+        // An accepted request needs nothing from the manager here, so it is looked
+        // up only for a rejection, once.
+        let outcome = match ready!(slot::poll(req, &mut manager, cx)) {
+            Ok(authenticated) => project(req, authenticated).map_err(|err| (err, true)),
+            Err(err) => Err((err, false)),
+        };
+        let result =
+            outcome.map_err(|(err, unreported)| reject(req, &mut manager, err, unreported));
 
         this.state = State::Ready(None);
-        Poll::Ready(outcome)
+        Poll::Ready(result)
     }
+}
+
+/// Turns a rejection into the extractor's error, after reporting it to the
+/// listeners if `unreported`.
+fn reject(
+    req: &HttpRequest,
+    manager: &mut LazyManager<'_>,
+    err: StatelessAuthError,
+    unreported: bool,
+) -> actix_web::Error {
+    let Some(manager) = manager.get() else {
+        return missing_manager();
+    };
+
+    if !unreported {
+        return manager.response_error(err, req);
+    }
+
+    let err = slot::with_route_challenge(req, manager, err);
+    manager.report_rejection(req, &err);
+    manager.response_error(err, req)
 }
 
 #[cfg(test)]

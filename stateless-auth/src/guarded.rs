@@ -11,7 +11,11 @@ use actix_web::{FromRequest, HttpRequest};
 use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
+use crate::error::StatelessAuthError;
 use crate::extract::ExtractFuture;
+use crate::from_authenticated::FromAuthenticated;
+use crate::manager::{StatelessAuthManager, missing_manager};
+use crate::slot;
 use crate::spec::TokenSpec;
 use crate::token_required::TokenRequired;
 
@@ -24,40 +28,53 @@ use crate::token_required::TokenRequired;
 /// then `Args`, usually a tuple of the handler's own parameters (up to 16, the
 /// limit of actix-web's tuple extractor). A request that fails authentication
 /// never has its body read. [`CurrentUser`](crate::CurrentUser) and friends inside
-/// `Args` read this authentication.
+/// `Args` read this authentication too.
 ///
 /// `Guarded` takes the request body for `Args`, so every parameter that reads the
 /// body (`web::Json`, `web::Form`, `web::Bytes`, `web::Payload`, ...) must be inside
 /// `Args`: a body extractor in another parameter of the handler finds the body empty.
-/// The [`token_required`](crate::token_required) attribute writes this extractor
-/// for you, with every parameter inside.
+///
+/// `Auth`, a tuple of [`FromAuthenticated`] values such as `CurrentUser<U>`, is built
+/// straight from the authentication once it succeeds, before `Args` is extracted.
+/// That costs less than extracting the same values inside `Args`: in the crate's
+/// benchmark, a `CurrentUser` and a `CurrentToken` cost a third of the instructions
+/// (callgrind). [`into_parts`](Guarded::into_parts) returns both tuples. The
+/// [`token_required`](crate::token_required) attribute writes this extractor for
+/// you: parameters written `CurrentUser<..>` or `CurrentToken<..>` go in `Auth`, and
+/// every other parameter in `Args`.
 ///
 /// ```no_run
 /// use actix_web::{HttpResponse, post, web};
 /// use stateless_auth::{Access, CurrentUser, Guarded};
 ///
-/// # struct User; impl stateless_auth::UserMixin for User {}
+/// # struct User { name: String } impl stateless_auth::UserMixin for User {}
 /// # #[derive(serde::Deserialize)] struct Note { text: String }
 /// // Without a valid access token: 400 or 401, and the body stays unread.
 /// // With one but a broken body: the usual 400 of `web::Json`.
 /// #[post("/notes")]
 /// async fn add_note(
-///     guarded: Guarded<Access, (web::Json<Note>, CurrentUser<User>)>,
+///     guarded: Guarded<Access, (web::Json<Note>,), (CurrentUser<User>,)>,
 /// ) -> HttpResponse {
-///     let (web::Json(note), user) = guarded.into_inner();
-///     HttpResponse::Created().body(note.text)
+///     let ((web::Json(note),), (user,)) = guarded.into_parts();
+///     HttpResponse::Created().body(format!("{}: {}", user.name, note.text))
 /// }
 /// ```
-pub struct Guarded<S: TokenSpec, Args> {
+pub struct Guarded<S: TokenSpec, Args, Auth = ()> {
     args: Args,
+    auth: Auth,
     authenticated: Authenticated,
     spec: PhantomData<fn() -> S>,
 }
 
-impl<S: TokenSpec, Args> Guarded<S, Args> {
+impl<S: TokenSpec, Args, Auth> Guarded<S, Args, Auth> {
     /// Returns the extracted parameters.
     pub fn into_inner(self) -> Args {
         self.args
+    }
+
+    /// Returns the extracted parameters and the values built from the authentication.
+    pub fn into_parts(self) -> (Args, Auth) {
+        (self.args, self.auth)
     }
 
     /// Returns the authentication: token type, scheme, token model and user.
@@ -66,9 +83,14 @@ impl<S: TokenSpec, Args> Guarded<S, Args> {
     }
 }
 
-impl<S: TokenSpec, Args: FromRequest> FromRequest for Guarded<S, Args> {
+impl<S, Args, Auth> FromRequest for Guarded<S, Args, Auth>
+where
+    S: TokenSpec,
+    Args: FromRequest,
+    Auth: FromAuthenticated,
+{
     type Error = actix_web::Error;
-    type Future = GuardedFuture<S, Args>;
+    type Future = GuardedFuture<S, Args, Auth>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         GuardedFuture {
@@ -81,37 +103,46 @@ impl<S: TokenSpec, Args: FromRequest> FromRequest for Guarded<S, Args> {
     }
 }
 
-impl<S: TokenSpec, Args: fmt::Debug> fmt::Debug for Guarded<S, Args> {
+impl<S: TokenSpec, Args: fmt::Debug, Auth> fmt::Debug for Guarded<S, Args, Auth> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guarded")
             .field("args", &self.args)
             .field("authenticated", &self.authenticated)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 pin_project! {
     /// The future of [`Guarded`]: the guard's future, then the parameters' future.
     #[must_use = "futures do nothing unless polled"]
-    pub struct GuardedFuture<S: TokenSpec, Args: FromRequest> {
+    pub struct GuardedFuture<S: TokenSpec, Args: FromRequest, Auth = ()> {
         guard: ExtractFuture<TokenRequired<S>>,
         req: HttpRequest,
         payload: Payload,
-        authenticated: Option<Authenticated>,
+        authenticated: Option<(Authenticated, Auth)>,
         #[pin]
         args: Option<Args::Future>,
     }
 }
 
-impl<S: TokenSpec, Args: FromRequest> Future for GuardedFuture<S, Args> {
-    type Output = Result<Guarded<S, Args>, actix_web::Error>;
+impl<S, Args, Auth> Future for GuardedFuture<S, Args, Auth>
+where
+    S: TokenSpec,
+    Args: FromRequest,
+    Auth: FromAuthenticated,
+{
+    type Output = Result<Guarded<S, Args, Auth>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
 
         if this.args.is_none() {
-            let guard = ready!(Pin::new(&mut *this.guard).poll(cx))?;
-            *this.authenticated = Some(guard.into_inner());
+            let authenticated = ready!(Pin::new(&mut *this.guard).poll(cx))?.into_inner();
+            let auth = match Auth::from_authenticated(&authenticated) {
+                Ok(auth) => auth,
+                Err(err) => return Poll::Ready(Err(reject(this.req, err))),
+            };
+            *this.authenticated = Some((authenticated, auth));
             this.args
                 .set(Some(Args::from_request(this.req, this.payload)));
         }
@@ -120,14 +151,27 @@ impl<S: TokenSpec, Args: FromRequest> Future for GuardedFuture<S, Args> {
             unreachable!("the parameters' future was set above");
         };
         let args = ready!(args_future.poll(cx)).map_err(Into::into)?;
-        let Some(authenticated) = this.authenticated.take() else {
+        let Some((authenticated, auth)) = this.authenticated.take() else {
             unreachable!("the authentication was stored before the parameters' future");
         };
 
         Poll::Ready(Ok(Guarded {
             args,
+            auth,
             authenticated,
             spec: PhantomData,
         }))
     }
+}
+
+/// Reports the rejection of a [`FromAuthenticated`] value and turns it into the
+/// response error.
+fn reject(req: &HttpRequest, err: StatelessAuthError) -> actix_web::Error {
+    let Some(manager) = StatelessAuthManager::of(req) else {
+        return missing_manager();
+    };
+
+    let err = slot::with_route_challenge(req, manager, err);
+    manager.report_rejection(req, &err);
+    manager.response_error(err, req)
 }

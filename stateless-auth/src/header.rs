@@ -88,8 +88,13 @@ pub fn parse_credentials<'a>(
 ) -> Result<&'a str, HeaderError> {
     let range = token_range(value, scheme, max_token_length)?;
 
-    // The range covers ASCII bytes only, so this conversion cannot fail.
-    std::str::from_utf8(&value[range]).map_err(|_| HeaderError::InvalidHeader)
+    token_str(value, range).ok_or(HeaderError::InvalidHeader)
+}
+
+/// Returns the token at `range` in `value` as a string, or `None` if `range` does not
+/// hold ASCII text.
+pub(crate) fn token_str(value: &[u8], range: Range<usize>) -> Option<&str> {
+    std::str::from_utf8(value.get(range)?).ok()
 }
 
 /// Like [`parse_credentials`], but returns where the token sits in `value`, so that

@@ -208,6 +208,11 @@ impl StatelessAuthManager {
         manager
     }
 
+    /// Reports whether any `on_authorized` listener is registered.
+    pub(crate) fn has_authorized_listeners(&self) -> bool {
+        !self.on_authorized.is_empty()
+    }
+
     /// Runs the listeners for the final outcome of one request's authentication.
     pub(crate) fn report(
         &self,
@@ -260,6 +265,29 @@ impl fmt::Debug for StatelessAuthManager {
             .field("on_unauthorized", &self.on_unauthorized.len())
             .field("error_handler", &self.error_handler.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+/// The manager of one request, looked up in its app data at the first call to
+/// [`get`](Self::get) and remembered after that.
+pub(crate) struct LazyManager<'r> {
+    req: &'r HttpRequest,
+    found: Option<Option<&'r web::Data<StatelessAuthManager>>>,
+}
+
+impl<'r> LazyManager<'r> {
+    /// Creates the look-up for `req` without doing it.
+    pub(crate) fn new(req: &'r HttpRequest) -> Self {
+        LazyManager { req, found: None }
+    }
+
+    /// Returns the manager, looking it up the first time.
+    pub(crate) fn get(&mut self) -> Option<&'r web::Data<StatelessAuthManager>> {
+        let req = self.req;
+
+        *self
+            .found
+            .get_or_insert_with(|| StatelessAuthManager::of(req))
     }
 }
 

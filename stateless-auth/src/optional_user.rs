@@ -69,8 +69,8 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
             req,
             &Requirement::IMPLICIT,
             Start::Lazy,
-            |req, authenticated| {
-                let user = CurrentUser::project(req, authenticated)?;
+            |_, authenticated| {
+                let user = CurrentUser::checked(authenticated)?;
                 Ok(OptionalUser { user: Some(user) })
             },
         )

@@ -6,7 +6,7 @@
 //! that slot, so the loaders run once, and the first extractor to receive the
 //! outcome runs the listeners, so they run once too.
 
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest};
@@ -17,13 +17,16 @@ use crate::error::StatelessAuthError;
 use crate::header::{self, HeaderError};
 use crate::label::Label;
 use crate::loaders::{self, AuthFuture, INTERNAL};
-use crate::manager::StatelessAuthManager;
+use crate::manager::{LazyManager, StatelessAuthManager};
 use crate::spec::Requirement;
 
 /// Stored in the request's extensions from the start of authentication on.
 pub(crate) struct AuthSlot {
     requirement: Requirement,
     state: State,
+    /// Whether the manager has `on_authorized` listeners, so that a success can be
+    /// reported without looking the manager up when it has none.
+    authorized_listeners: bool,
 }
 
 enum State {
@@ -76,22 +79,6 @@ pub(crate) fn start(
     manager: &StatelessAuthManager,
     requirement: Requirement,
 ) -> Result<(), StatelessAuthError> {
-    if let Some(slot) = req.extensions().get::<AuthSlot>() {
-        if same_credentials(manager, &slot.requirement, &requirement) || !requirement.explicit {
-            return Ok(());
-        }
-        if slot.requirement.explicit {
-            log::error!(
-                "{} has two guards that require different token types or schemes \
-                 ({:?} and {:?}); responded with 500",
-                req.path(),
-                slot.requirement,
-                requirement
-            );
-            return Err(StatelessAuthError::server(INTERNAL));
-        }
-    }
-
     let context = loaders::Context {
         token_type: Label::pick(requirement.token_type, &manager.default_token_type),
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
@@ -104,9 +91,46 @@ pub(crate) fn start(
             State::Unreported(Err(header_error(manager, err, challenge)))
         }
     };
+    let slot = AuthSlot {
+        requirement,
+        state,
+        authorized_listeners: manager.has_authorized_listeners(),
+    };
 
-    req.extensions_mut().insert(AuthSlot { requirement, state });
-    Ok(())
+    // Inserting first and looking at what was there saves a look-up on the usual
+    // path, where this is the request's only authentication. The loaders' future
+    // does nothing until polled, so dropping a new slot has no effect on the store.
+    let Some(earlier) = req.extensions_mut().insert(slot) else {
+        return Ok(());
+    };
+    keep_earlier(req, manager, earlier, &requirement)
+}
+
+/// Settles a second start of authentication in one request: puts `earlier` back
+/// unless the new requirement, a guard's, must replace it.
+fn keep_earlier(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    earlier: AuthSlot,
+    requirement: &Requirement,
+) -> Result<(), StatelessAuthError> {
+    if same_credentials(manager, &earlier.requirement, requirement) || !requirement.explicit {
+        req.extensions_mut().insert(earlier);
+        return Ok(());
+    }
+    if !earlier.requirement.explicit {
+        return Ok(());
+    }
+
+    log::error!(
+        "{} has two guards that require different token types or schemes \
+         ({:?} and {:?}); responded with 500",
+        req.path(),
+        earlier.requirement,
+        requirement
+    );
+    req.extensions_mut().insert(earlier);
+    Err(StatelessAuthError::server(INTERNAL))
 }
 
 /// Polls the authentication of `req`, which [`start`] must have begun.
@@ -115,10 +139,10 @@ pub(crate) fn start(
 /// to see it.
 pub(crate) fn poll(
     req: &HttpRequest,
-    manager: &StatelessAuthManager,
+    manager: &mut LazyManager<'_>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<Authenticated, StatelessAuthError>> {
-    let outcome = {
+    let (outcome, report) = {
         let mut extensions = req.extensions_mut();
         let Some(slot) = extensions.get_mut::<AuthSlot>() else {
             log::error!(
@@ -131,20 +155,59 @@ pub(crate) fn poll(
         let outcome = match &mut slot.state {
             State::Reported(outcome) => return Poll::Ready(outcome.clone()),
             State::Unreported(outcome) => outcome.clone(),
-            State::Pending(future) => match future.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(outcome) => {
-                    let requirement = &slot.requirement;
-                    outcome.map_err(|err| err.or_challenge(|| challenge(manager, requirement)))
+            State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
+                Ok(Ok(authenticated)) => Ok(authenticated),
+                Ok(Err(err)) => Err(with_challenge(manager, err, &slot.requirement)),
+                Err(_) => {
+                    log::error!(
+                        "a loader or model method panicked while authenticating {}; \
+                         responded with 500",
+                        req.path()
+                    );
+                    Err(StatelessAuthError::server(INTERNAL))
                 }
             },
         };
         slot.state = State::Reported(outcome.clone());
-        outcome
+        let report = slot.authorized_listeners || outcome.is_err();
+        (outcome, report)
     };
 
-    manager.report(req, &outcome);
+    if report && let Some(manager) = manager.get() {
+        manager.report(req, &outcome);
+    }
     Poll::Ready(outcome)
+}
+
+/// Adds the challenge of `requirement` to a loader's rejection.
+fn with_challenge(
+    manager: &mut LazyManager<'_>,
+    err: StatelessAuthError,
+    requirement: &Requirement,
+) -> StatelessAuthError {
+    match manager.get() {
+        Some(manager) => err.or_challenge(|| challenge(manager, requirement)),
+        None => err,
+    }
+}
+
+/// Adds the challenge of the request's authentication to a rejection that an
+/// extractor made after that authentication succeeded, such as a model type
+/// mismatch or a failed role check.
+pub(crate) fn with_route_challenge(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    err: StatelessAuthError,
+) -> StatelessAuthError {
+    let requirement = req
+        .extensions()
+        .get::<AuthSlot>()
+        .map(|slot| slot.requirement);
+
+    match requirement {
+        Some(requirement) => err.or_challenge(|| challenge(manager, &requirement)),
+        None => err,
+    }
 }
 
 /// Reads and checks the credentials header, then starts the loaders.
