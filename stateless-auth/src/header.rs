@@ -91,8 +91,8 @@ pub fn parse_credentials<'a>(
     token_str(value, range).ok_or(HeaderError::InvalidHeader)
 }
 
-/// Returns the token at `range` in `value` as a string, or `None` if `range` does not
-/// hold ASCII text.
+/// Returns the token at `range` in `value` as a string, or `None` if `range` is out
+/// of bounds or its bytes are not UTF-8.
 pub(crate) fn token_str(value: &[u8], range: Range<usize>) -> Option<&str> {
     std::str::from_utf8(value.get(range)?).ok()
 }
