@@ -37,6 +37,14 @@ use crate::error::StatelessAuthError;
 ///         }
 ///     }
 /// }
+///
+/// // Any other user gets 403 `Scope error: Administrators only`.
+/// async fn delete_everything(
+///     guarded: stateless_auth::Guarded<stateless_auth::Access, (), (Admin,)>,
+/// ) -> String {
+///     let ((), (Admin(id),)) = guarded.into_parts();
+///     format!("deleted by administrator {id}")
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be built from the authentication",
