@@ -37,7 +37,8 @@ pub struct ExtractFuture<O> {
 
 // Every handler parameter of this crate holds one of these, and actix-web moves
 // them several times per request, so `Waiting` is kept to three words: the
-// manager is looked up again when polled, and the requirement is a reference.
+// manager is looked up again only when a poll needs it, and the requirement is a
+// reference.
 enum State<O> {
     Waiting {
         req: HttpRequest,
