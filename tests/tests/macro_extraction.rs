@@ -4,26 +4,20 @@
 
 mod macro_support;
 
-use std::cell::Cell;
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 
-use actix_web::dev::{ConnectionInfo, Payload, PeerAddr};
-use actix_web::error::PayloadError;
+use actix_web::dev::{ConnectionInfo, PeerAddr};
 use actix_web::http::header::ContentType;
 use actix_web::http::{Method, StatusCode, Uri};
-use actix_web::web::Bytes;
 use actix_web::{App, HttpRequest, HttpResponse, get, post, test, web};
-use futures_util::Stream;
 use serde::Deserialize;
 use stateless_auth::{
     CurrentToken, CurrentUser, OptionalUser, StatelessAuthManager, TokenRequired, token_required,
 };
 
-use crate::macro_support::{ALICE_ACCESS, Store, Token, User, bearer, call, error_field, manager};
+use crate::macro_support::{
+    ALICE_ACCESS, Store, Token, User, bearer, call, error_field, manager, recording_payload,
+};
 
 #[derive(Deserialize)]
 struct Note {
@@ -110,38 +104,6 @@ async fn sixteen(
     ];
 
     values.join(" | ")
-}
-
-/// A request body that records whether anything polled it.
-struct RecordingBody {
-    polled: Rc<Cell<bool>>,
-    chunk: Option<Bytes>,
-}
-
-impl Stream for RecordingBody {
-    type Item = Result<Bytes, PayloadError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.polled.set(true);
-
-        Poll::Ready(self.chunk.take().map(Ok))
-    }
-}
-
-/// Returns a payload of `body` that sets the returned flag once it is polled.
-fn recording_payload(body: &'static str) -> (Payload, Rc<Cell<bool>>) {
-    let polled = Rc::new(Cell::new(false));
-    let stream = RecordingBody {
-        polled: Rc::clone(&polled),
-        chunk: Some(Bytes::from_static(body.as_bytes())),
-    };
-
-    (
-        Payload::Stream {
-            payload: Box::pin(stream),
-        },
-        polled,
-    )
 }
 
 fn app(
@@ -347,78 +309,4 @@ async fn sixteen_parameter_handler_leaves_body_unread_when_rejected() {
         !polled.get(),
         "the body of an unauthenticated request was read"
     );
-}
-
-/// Names a user model that the user loader does not return.
-#[get("/wrong-user")]
-#[token_required]
-async fn wrong_user(_: CurrentUser<String>, web::Json(note): web::Json<Note>) -> String {
-    note.text
-}
-
-/// Names a token model that the token loader does not return.
-#[get("/wrong-token")]
-#[token_required]
-async fn wrong_token(user: CurrentUser<User>, _: CurrentToken<u64>) -> String {
-    user.name.clone()
-}
-
-/// Sends a valid token and a body to `path` on an app whose manager counts its
-/// listeners' calls, and returns the status, the `error` field, whether the body was
-/// read, and the numbers of authorized and unauthorized calls.
-async fn call_counting(path: &str) -> (StatusCode, String, bool, usize, usize) {
-    let store = Store::new();
-    let authorized = Arc::new(AtomicUsize::new(0));
-    let unauthorized = Arc::new(AtomicUsize::new(0));
-    let (on_ok, on_err) = (Arc::clone(&authorized), Arc::clone(&unauthorized));
-    let manager = manager(&store)
-        .on_authorized(move |_, _| {
-            on_ok.fetch_add(1, Ordering::SeqCst);
-        })
-        .on_unauthorized(move |_, _| {
-            on_err.fetch_add(1, Ordering::SeqCst);
-        });
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(manager))
-            .service(wrong_user)
-            .service(wrong_token),
-    )
-    .await;
-    let (payload, polled) = recording_payload(r#"{"text": "hello"}"#);
-    let mut req = test::TestRequest::get()
-        .uri(path)
-        .insert_header(ContentType::json())
-        .insert_header(bearer(ALICE_ACCESS))
-        .to_request();
-    *req.payload() = payload;
-
-    let (status, body) = call(&app, req).await;
-
-    (
-        status,
-        error_field(&body),
-        polled.get(),
-        authorized.load(Ordering::SeqCst),
-        unauthorized.load(Ordering::SeqCst),
-    )
-}
-
-#[actix_web::test]
-async fn mismatched_user_model_is_rejected_before_the_body() {
-    let (status, error, body_read, authorized, unauthorized) = call_counting("/wrong-user").await;
-
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(error, "Server error: Internal server error");
-    assert!(!body_read, "the body was read after a rejection");
-    assert_eq!((authorized, unauthorized), (1, 1));
-}
-
-#[actix_web::test]
-async fn mismatched_token_model_is_server_error() {
-    let (status, error, _, authorized, unauthorized) = call_counting("/wrong-token").await;
-
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(error, "Server error: Internal server error");
-    assert_eq!((authorized, unauthorized), (1, 1));
 }

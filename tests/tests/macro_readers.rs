@@ -9,19 +9,14 @@ extern crate stateless_auth as my_auth;
 mod macro_support;
 
 use std::cell::Cell;
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 
-use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::error::{InternalError, PayloadError};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::ContentType;
 use actix_web::http::{Method, StatusCode, Uri};
-use actix_web::web::Bytes;
 use actix_web::{App, HttpRequest, HttpResponse, get, post, test, web};
-use futures_util::Stream;
 use serde::Deserialize;
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, FromAuthenticated, Guarded, OptionalUser,
@@ -30,6 +25,7 @@ use stateless_auth::{
 
 use crate::macro_support::{
     ALICE_ACCESS, BOB_ACCESS, Store, Token, User, bearer, call, error_field, manager,
+    recording_payload,
 };
 
 #[derive(Deserialize)]
@@ -286,38 +282,6 @@ async fn admin_name(guarded: Guarded<Access, (), Admin>) -> String {
     let ((), admin) = guarded.into_parts();
 
     admin.name
-}
-
-/// A request body that records whether anything polled it.
-struct RecordingBody {
-    polled: Rc<Cell<bool>>,
-    chunk: Option<Bytes>,
-}
-
-impl Stream for RecordingBody {
-    type Item = Result<Bytes, PayloadError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.polled.set(true);
-
-        Poll::Ready(self.chunk.take().map(Ok))
-    }
-}
-
-/// Returns a payload of `body` that sets the returned flag once it is polled.
-fn recording_payload(body: &'static str) -> (Payload, Rc<Cell<bool>>) {
-    let polled = Rc::new(Cell::new(false));
-    let stream = RecordingBody {
-        polled: Rc::clone(&polled),
-        chunk: Some(Bytes::from_static(body.as_bytes())),
-    };
-
-    (
-        Payload::Stream {
-            payload: Box::pin(stream),
-        },
-        polled,
-    )
 }
 
 /// Calls of the manager's listeners and error handler.

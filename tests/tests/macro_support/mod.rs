@@ -1,17 +1,24 @@
-//! An in-memory token and user store with counting loaders, and request helpers, for
-//! the `#[token_required]` tests.
+//! An in-memory token and user store with counting loaders, request helpers and a
+//! request body that records whether it was read, for the `#[token_required]` tests.
 
 // Each test file that includes this module uses a different part of it.
 #![allow(dead_code)]
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
+use actix_web::dev::{Payload, Service, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::test;
+use actix_web::web::Bytes;
+use futures_util::Stream;
 use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
 
 /// Alice's access token, granting `read:secret` and `admin`.
@@ -181,4 +188,36 @@ pub fn error_field(body: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no error field: {body}"))
         .to_owned()
+}
+
+/// A request body that records whether anything polled it.
+pub struct RecordingBody {
+    polled: Rc<Cell<bool>>,
+    chunk: Option<Bytes>,
+}
+
+impl Stream for RecordingBody {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.polled.set(true);
+
+        Poll::Ready(self.chunk.take().map(Ok))
+    }
+}
+
+/// Returns a payload of `body` that sets the returned flag once it is polled.
+pub fn recording_payload(body: &'static str) -> (Payload, Rc<Cell<bool>>) {
+    let polled = Rc::new(Cell::new(false));
+    let stream = RecordingBody {
+        polled: Rc::clone(&polled),
+        chunk: Some(Bytes::from_static(body.as_bytes())),
+    };
+
+    (
+        Payload::Stream {
+            payload: Box::pin(stream),
+        },
+        polled,
+    )
 }
