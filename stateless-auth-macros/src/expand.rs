@@ -157,36 +157,31 @@ fn prepend(mut function: ItemFn, mut stmts: Vec<Stmt>) -> TokenStream {
 /// `FromAuthenticated`. A renamed import (`use CurrentUser as Me`) is extracted like
 /// any other parameter.
 fn is_reader(ty: &Type, krate: &Path) -> bool {
-    let ty = match ty {
+    let path = match ty {
         Type::Group(group) => return is_reader(&group.elem, krate),
         Type::Paren(paren) => return is_reader(&paren.elem, krate),
         Type::Path(TypePath { qself: None, path }) => path,
         _ => return false,
     };
-    let Some(last) = ty.segments.last() else {
+    let Some(last) = path.segments.last() else {
         return false;
     };
 
     let named = last.ident == "CurrentUser" || last.ident == "CurrentToken";
     let generic =
         matches!(&last.arguments, PathArguments::AngleBracketed(args) if args.args.len() == 1);
-    named && generic && (ty.segments.len() == 1 || is_library_path(ty, krate))
+    named && generic && (path.segments.len() == 1 || is_library_path(path, krate))
 }
 
 /// Reports whether `path` without its last segment is the library's path `krate`,
 /// with or without the leading `::`.
 fn is_library_path(path: &Path, krate: &Path) -> bool {
-    let prefix: Vec<_> = path
-        .segments
-        .iter()
-        .rev()
-        .skip(1)
-        .rev()
-        .map(|s| &s.ident)
-        .collect();
-    let library: Vec<_> = krate.segments.iter().map(|s| &s.ident).collect();
+    let segments = path.segments.len();
+    let prefix = path.segments.iter().take(segments.saturating_sub(1));
 
-    prefix == library
+    prefix
+        .map(|segment| &segment.ident)
+        .eq(krate.segments.iter().map(|segment| &segment.ident))
 }
 
 fn optional_str(value: Option<&LitStr>) -> TokenStream {
