@@ -244,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn reader_types_are_recognized_by_name_and_library_path() {
+    fn reader_type_matches_name_and_path() {
         let library: Path = syn::parse_quote!(::stateless_auth);
         let readers: [Type; 5] = [
             syn::parse_quote!(CurrentUser<User>),
