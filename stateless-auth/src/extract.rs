@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, web};
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
@@ -88,18 +88,10 @@ impl<O> ExtractFuture<O> {
     /// Creates a future that completes at once with the extractor's value, built
     /// from a guard's final authentication, or with the rejection of `project`.
     fn projected(req: &HttpRequest, authenticated: Authenticated, project: Project<O>) -> Self {
-        let err = match project(req, authenticated) {
-            Ok(value) => return Self::ready(Ok(value)),
-            Err(err) => err,
-        };
+        let result = project(req, authenticated)
+            .map_err(|err| reject_after_success(req, StatelessAuthManager::of(req), err));
 
-        match StatelessAuthManager::of(req) {
-            Some(manager) => {
-                manager.report_rejection(req, &err);
-                Self::ready(Err(manager.response_error(err, req)))
-            }
-            None => Self::ready(Err(missing_manager())),
-        }
+        Self::ready(result)
     }
 
     /// Creates a future that completes at once with `result`.
@@ -164,13 +156,27 @@ fn reject(
     err: StatelessAuthError,
     unreported: bool,
 ) -> actix_web::Error {
-    let Some(manager) = manager.get() else {
+    if unreported {
+        return reject_after_success(req, manager.get(), err);
+    }
+
+    match manager.get() {
+        Some(manager) => manager.response_error(err, req),
+        None => missing_manager(),
+    }
+}
+
+/// Turns a rejection that an extractor made after the authentication succeeded,
+/// such as a model type mismatch or a failed role check, into its error: with the
+/// route's challenge, reported to the listeners, through the error handler.
+pub(crate) fn reject_after_success(
+    req: &HttpRequest,
+    manager: Option<&web::Data<StatelessAuthManager>>,
+    err: StatelessAuthError,
+) -> actix_web::Error {
+    let Some(manager) = manager else {
         return missing_manager();
     };
-
-    if !unreported {
-        return manager.response_error(err, req);
-    }
 
     let err = slot::with_route_challenge(req, manager, err);
     manager.report_rejection(req, &err);

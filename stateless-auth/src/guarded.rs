@@ -11,11 +11,9 @@ use actix_web::{FromRequest, HttpRequest};
 use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
-use crate::error::StatelessAuthError;
-use crate::extract::ExtractFuture;
+use crate::extract::{ExtractFuture, reject_after_success};
 use crate::from_authenticated::FromAuthenticated;
-use crate::manager::{StatelessAuthManager, missing_manager};
-use crate::slot;
+use crate::manager::StatelessAuthManager;
 use crate::spec::TokenSpec;
 use crate::token_required::TokenRequired;
 
@@ -140,7 +138,10 @@ where
             let authenticated = ready!(Pin::new(&mut *this.guard).poll(cx))?.into_inner();
             let auth = match Auth::from_authenticated(&authenticated) {
                 Ok(auth) => auth,
-                Err(err) => return Poll::Ready(Err(reject(this.req, err))),
+                Err(err) => {
+                    let manager = StatelessAuthManager::of(this.req);
+                    return Poll::Ready(Err(reject_after_success(this.req, manager, err)));
+                }
             };
             *this.authenticated = Some((authenticated, auth));
             this.args
@@ -162,16 +163,4 @@ where
             spec: PhantomData,
         }))
     }
-}
-
-/// Reports the rejection of a [`FromAuthenticated`] value and turns it into the
-/// response error.
-fn reject(req: &HttpRequest, err: StatelessAuthError) -> actix_web::Error {
-    let Some(manager) = StatelessAuthManager::of(req) else {
-        return missing_manager();
-    };
-
-    let err = slot::with_route_challenge(req, manager, err);
-    manager.report_rejection(req, &err);
-    manager.response_error(err, req)
 }
