@@ -7,6 +7,7 @@ use std::rc::Rc;
 use actix_web::dev::{Extensions, Payload};
 use actix_web::{FromRequest, HttpRequest};
 
+use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
 use crate::label::Label;
 use crate::mixin::TokenMixin;
@@ -88,6 +89,21 @@ impl Authenticated {
     /// Reports whether the token grants `scope`, as [`TokenMixin::has_scope`] reports.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.record.models.has_scope(scope)
+    }
+
+    /// Rejects the authentication with 403 unless the token grants every scope in
+    /// `scopes`.
+    ///
+    /// Guards check their own scopes here, because another guard of the same
+    /// request with the same token type may have started the authentication with
+    /// other scopes.
+    #[inline]
+    pub(crate) fn require_scopes(&self, scopes: &[&str]) -> Result<(), StatelessAuthError> {
+        if scopes.iter().all(|scope| self.has_scope(scope)) {
+            return Ok(());
+        }
+
+        Err(StatelessAuthError::scope("Insufficient scope"))
     }
 
     /// Reports whether the user loader's model is a `U`, without a dynamic call.

@@ -63,15 +63,10 @@ impl<O> ExtractFuture<O> {
             return Self::projected(req, authenticated, project);
         }
 
-        let Some(manager) = StatelessAuthManager::of(req) else {
-            return Self::ready(Err(missing_manager()));
-        };
-
         let mut unstarted = Some(requirement);
         if start == Start::Eager {
-            if let Err(err) = slot::start(req, manager, *requirement) {
-                manager.report_rejection(req, &err);
-                return Self::ready(Err(manager.response_error(err, req)));
+            if let Err(err) = start_now(req, requirement) {
+                return Self::ready(Err(err));
             }
             unstarted = None;
         }
@@ -122,30 +117,51 @@ impl<O> Future for ExtractFuture<O> {
             } => (req, unstarted, *project),
         };
 
-        let mut manager = LazyManager::new(req);
-        if let Some(requirement) = unstarted.take() {
-            let Some(manager) = manager.get() else {
-                this.state = State::Ready(None);
-                return Poll::Ready(Err(missing_manager()));
-            };
-            if let Err(err) = slot::start(req, manager, *requirement) {
-                manager.report_rejection(req, &err);
-                return Poll::Ready(Err(manager.response_error(err, req)));
-            }
+        if let Some(requirement) = unstarted.take()
+            && let Err(err) = start_now(req, requirement)
+        {
+            this.state = State::Ready(None);
+            return Poll::Ready(Err(err));
         }
 
-        // An accepted request needs nothing from the manager here, so it is looked
-        // up only for a rejection, once.
-        let outcome = match ready!(slot::poll(req, &mut manager, cx)) {
-            Ok(authenticated) => project(req, authenticated).map_err(|err| (err, true)),
-            Err(err) => Err((err, false)),
-        };
-        let result =
-            outcome.map_err(|(err, unreported)| reject(req, &mut manager, err, unreported));
-
+        let result = ready!(poll_project(req, cx, project));
         this.state = State::Ready(None);
         Poll::Ready(result)
     }
+}
+
+/// Starts authenticating `req` for `requirement`, unless an extractor of the same
+/// request already did, and turns a rejection into the extractor's error.
+pub(crate) fn start_now(
+    req: &HttpRequest,
+    requirement: &'static Requirement,
+) -> Result<(), actix_web::Error> {
+    let Some(manager) = StatelessAuthManager::of(req) else {
+        return Err(missing_manager());
+    };
+
+    slot::start(req, manager, requirement).map_err(|err| {
+        manager.report_rejection(req, &err);
+        manager.response_error(err, req)
+    })
+}
+
+/// Polls the authentication of `req`, which [`start_now`] must have begun, and
+/// builds an extractor's value from it with `project`.
+pub(crate) fn poll_project<O>(
+    req: &HttpRequest,
+    cx: &mut Context<'_>,
+    project: impl FnOnce(&HttpRequest, Authenticated) -> Result<O, StatelessAuthError>,
+) -> Poll<Result<O, actix_web::Error>> {
+    // An accepted request needs nothing from the manager here, so it is looked
+    // up only for a rejection, once.
+    let mut manager = LazyManager::new(req);
+    let outcome = match ready!(slot::poll(req, &mut manager, cx)) {
+        Ok(authenticated) => project(req, authenticated).map_err(|err| (err, true)),
+        Err(err) => Err((err, false)),
+    };
+
+    Poll::Ready(outcome.map_err(|(err, unreported)| reject(req, &mut manager, err, unreported)))
 }
 
 /// Turns a rejection into the extractor's error, after reporting it to the

@@ -11,11 +11,10 @@ use actix_web::{FromRequest, HttpRequest};
 use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
-use crate::extract::{ExtractFuture, reject_after_success};
+use crate::error::StatelessAuthError;
+use crate::extract::{poll_project, start_now};
 use crate::from_authenticated::FromAuthenticated;
-use crate::manager::StatelessAuthManager;
-use crate::spec::TokenSpec;
-use crate::token_required::TokenRequired;
+use crate::spec::{Requirement, TokenSpec};
 
 /// Authenticates the request with spec `S`, and only then extracts `Args`.
 ///
@@ -92,11 +91,12 @@ where
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         GuardedFuture {
-            guard: TokenRequired::<S>::from_request(req, payload),
+            rejected: start_now(req, const { &Requirement::of::<S>() }).err(),
             req: req.clone(),
             payload: payload.take(),
             authenticated: None,
             args: None,
+            spec: PhantomData,
         }
     }
 }
@@ -111,15 +111,17 @@ impl<S: TokenSpec, Args: fmt::Debug, Auth> fmt::Debug for Guarded<S, Args, Auth>
 }
 
 pin_project! {
-    /// The future of [`Guarded`]: the guard's future, then the parameters' future.
+    /// The future of [`Guarded`]: the authentication, then the parameters' future.
     #[must_use = "futures do nothing unless polled"]
     pub struct GuardedFuture<S: TokenSpec, Args: FromRequest, Auth = ()> {
-        guard: ExtractFuture<TokenRequired<S>>,
         req: HttpRequest,
         payload: Payload,
+        // The rejection of a request whose authentication failed to start.
+        rejected: Option<actix_web::Error>,
         authenticated: Option<(Authenticated, Auth)>,
         #[pin]
         args: Option<Args::Future>,
+        spec: PhantomData<fn() -> S>,
     }
 }
 
@@ -135,14 +137,10 @@ where
         let mut this = self.project();
 
         if this.args.is_none() {
-            let authenticated = ready!(Pin::new(&mut *this.guard).poll(cx))?.into_inner();
-            let auth = match Auth::from_authenticated(&authenticated) {
-                Ok(auth) => auth,
-                Err(err) => {
-                    let manager = StatelessAuthManager::of(this.req);
-                    return Poll::Ready(Err(reject_after_success(this.req, manager, err)));
-                }
-            };
+            if let Some(err) = this.rejected.take() {
+                return Poll::Ready(Err(err));
+            }
+            let (authenticated, auth) = ready!(poll_project(this.req, cx, build::<S, Auth>))?;
             *this.authenticated = Some((authenticated, auth));
             this.args
                 .set(Some(Args::from_request(this.req, this.payload)));
@@ -163,4 +161,16 @@ where
             spec: PhantomData,
         }))
     }
+}
+
+/// Checks the scopes of `S`, then builds `Auth` from the authentication.
+#[inline]
+fn build<S: TokenSpec, Auth: FromAuthenticated>(
+    _: &HttpRequest,
+    authenticated: Authenticated,
+) -> Result<(Authenticated, Auth), StatelessAuthError> {
+    authenticated.require_scopes(S::SCOPES)?;
+
+    let auth = Auth::from_authenticated(&authenticated)?;
+    Ok((authenticated, auth))
 }

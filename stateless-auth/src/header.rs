@@ -93,6 +93,7 @@ pub fn parse_credentials<'a>(
 
 /// Returns the token at `range` in `value` as a string, or `None` if `range` is out
 /// of bounds or its bytes are not UTF-8.
+#[inline]
 pub(crate) fn token_str(value: &[u8], range: Range<usize>) -> Option<&str> {
     std::str::from_utf8(value.get(range)?).ok()
 }

@@ -22,7 +22,7 @@ use crate::spec::Requirement;
 
 /// Stored in the request's extensions from the start of authentication on.
 pub(crate) struct AuthSlot {
-    requirement: Requirement,
+    requirement: &'static Requirement,
     state: State,
     /// Whether the manager has `on_authorized` listeners, so that a success can be
     /// reported without looking the manager up when it has none.
@@ -77,7 +77,7 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
-    requirement: Requirement,
+    requirement: &'static Requirement,
 ) -> Result<(), StatelessAuthError> {
     let context = loaders::Context {
         token_type: Label::pick(requirement.token_type, &manager.default_token_type),
@@ -87,7 +87,7 @@ pub(crate) fn start(
     let state = match begin(req, manager, context) {
         Ok(future) => State::Pending(future),
         Err(err) => {
-            let challenge = challenge(manager, &requirement);
+            let challenge = challenge(manager, requirement);
             State::Unreported(Err(header_error(manager, err, challenge)))
         }
     };
@@ -103,7 +103,7 @@ pub(crate) fn start(
     let Some(earlier) = req.extensions_mut().insert(slot) else {
         return Ok(());
     };
-    keep_earlier(req, manager, earlier, &requirement)
+    keep_earlier(req, manager, earlier, requirement)
 }
 
 /// Settles a second start of authentication in one request: puts `earlier` back
@@ -114,7 +114,7 @@ fn keep_earlier(
     earlier: AuthSlot,
     requirement: &Requirement,
 ) -> Result<(), StatelessAuthError> {
-    if same_credentials(manager, &earlier.requirement, requirement) || !requirement.explicit {
+    if same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit {
         req.extensions_mut().insert(earlier);
         return Ok(());
     }
@@ -157,7 +157,7 @@ pub(crate) fn poll(
             State::Unreported(outcome) => outcome.clone(),
             State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
                 Ok(Ok(authenticated)) => Ok(authenticated),
-                Ok(Err(err)) => Err(with_challenge(manager, err, &slot.requirement)),
+                Ok(Err(err)) => Err(with_challenge(manager, err, slot.requirement)),
                 Err(_) => {
                     log::error!(
                         "a loader or model method panicked while authenticating {}; \
@@ -205,7 +205,7 @@ pub(crate) fn with_route_challenge(
         .map(|slot| slot.requirement);
 
     match requirement {
-        Some(requirement) => err.or_challenge(|| challenge(manager, &requirement)),
+        Some(requirement) => err.or_challenge(|| challenge(manager, requirement)),
         None => err,
     }
 }

@@ -53,11 +53,7 @@ impl<S: TokenSpec> TokenRequired<S> {
     }
 
     fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
-        // Another guard with the same token type may have started authentication
-        // with other scopes, so check this guard's scopes here as well.
-        if !S::SCOPES.iter().all(|scope| authenticated.has_scope(scope)) {
-            return Err(StatelessAuthError::scope("Insufficient scope"));
-        }
+        authenticated.require_scopes(S::SCOPES)?;
 
         Ok(TokenRequired {
             authenticated,
