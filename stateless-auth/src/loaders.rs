@@ -74,65 +74,136 @@ where
 
 /// Runs the token loader, the expiry check, the user loader, the activity check
 /// and the scope checks, in that order.
-async fn run<TL, UL, T, U>(
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an `async fn` future keeps a second copy of its arguments"
+)]
+fn run<TL, UL, T, U>(
     loaders: Arc<Loaders<TL, UL, T, U>>,
     header: HeaderValue,
     token: Range<usize>,
     context: Context,
-) -> Result<Authenticated, StatelessAuthError>
+) -> impl Future<Output = Result<Authenticated, StatelessAuthError>>
 where
     T: TokenMixin + 'static,
     U: UserMixin + 'static,
     TL: AsyncFn(&str, &str, &str) -> Result<Option<T>, StatelessAuthError>,
     UL: AsyncFn(&T) -> Result<Option<U>, StatelessAuthError>,
 {
-    // The parser produced `token` from this same value, so this succeeds.
-    let Some(token) = header::token_str(header.as_bytes(), token) else {
-        return Err(StatelessAuthError::server(INTERNAL));
-    };
-    let token_type = &*context.token_type;
-    let auth_type = &*context.auth_type;
+    // A function that returns an `async move` block, rather than an `async fn`:
+    // the block uses its captured arguments in place, where an `async fn` moves
+    // them into locals and its future keeps both copies. Each loader's future is
+    // also created in a block of its own, so that the borrowed strings are not
+    // kept across the `.await` beside it. In the crate's benchmark this future
+    // takes 200 bytes; as an `async fn` it took 344.
+    async move {
+        let token_loaded = {
+            // The parser produced `token` from this same value, so this succeeds.
+            let Some(token) = header::token_str(header.as_bytes(), token) else {
+                return Err(StatelessAuthError::server(INTERNAL));
+            };
+            (loaders.token_loader)(token, &context.token_type, &context.auth_type)
+        };
+        let loaded = token_loaded.await;
+        let Some(token_model) = loaded.inspect_err(|err| log_loader_error("token", err))? else {
+            return Err(StatelessAuthError::token("Invalid token"));
+        };
+        if token_model.is_expired(&context.token_type, &context.auth_type) {
+            return Err(StatelessAuthError::token(format!(
+                "{} token expired",
+                &*context.token_type
+            )));
+        }
 
-    let loaded = (loaders.token_loader)(token, token_type, auth_type).await;
-    let Some(token_model) = loaded.inspect_err(|err| log_loader_error("token", err))? else {
-        return Err(StatelessAuthError::token("Invalid token"));
-    };
-    if token_model.is_expired(token_type, auth_type) {
-        return Err(StatelessAuthError::token(format!(
-            "{token_type} token expired"
-        )));
+        let loaded = (loaders.user_loader)(&token_model).await;
+        let Some(user) = loaded.inspect_err(|err| log_loader_error("user", err))? else {
+            log::error!(
+                "the user loader found no user for a token of type {} that the token loader \
+                 accepted; responded with 500",
+                &*context.token_type
+            );
+            return Err(StatelessAuthError::server(INTERNAL));
+        };
+        if !user.is_active() {
+            return Err(StatelessAuthError::token("Invalid User"));
+        }
+
+        if let Some(scope) = context
+            .scopes
+            .iter()
+            .find(|scope| !token_model.has_scope(scope))
+        {
+            log::debug!(
+                "the {} token lacks required scope {scope:?}",
+                &*context.token_type
+            );
+            return Err(StatelessAuthError::scope("Insufficient scope"));
+        }
+
+        Ok(Authenticated::new(
+            context.token_type,
+            context.auth_type,
+            token_model,
+            user,
+        ))
     }
-
-    let loaded = (loaders.user_loader)(&token_model).await;
-    let Some(user) = loaded.inspect_err(|err| log_loader_error("user", err))? else {
-        log::error!(
-            "the user loader found no user for a token of type {token_type} that the token loader accepted; responded with 500"
-        );
-        return Err(StatelessAuthError::server(INTERNAL));
-    };
-    if !user.is_active() {
-        return Err(StatelessAuthError::token("Invalid User"));
-    }
-
-    if let Some(scope) = context
-        .scopes
-        .iter()
-        .find(|scope| !token_model.has_scope(scope))
-    {
-        log::debug!("the {token_type} token lacks required scope {scope:?}");
-        return Err(StatelessAuthError::scope("Insufficient scope"));
-    }
-
-    Ok(Authenticated::new(
-        context.token_type,
-        context.auth_type,
-        token_model,
-        user,
-    ))
 }
 
 fn log_loader_error(loader: &str, err: &StatelessAuthError) {
     if err.kind() == ErrorKind::Server {
         log::error!("the {loader} loader failed: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{size_of, size_of_val};
+
+    use super::*;
+
+    struct Token;
+
+    impl TokenMixin for Token {}
+
+    struct User;
+
+    impl UserMixin for User {}
+
+    #[test]
+    fn loaders_future_holds_its_arguments_once() {
+        let loaders = Arc::new(Loaders {
+            token_loader: async |_: &str,
+                                 _: &str,
+                                 _: &str|
+                   -> Result<Option<Token>, StatelessAuthError> {
+                Ok(Some(Token))
+            },
+            user_loader: async |_: &Token| Ok(Some(User)),
+            models: PhantomData,
+        });
+        let context = Context {
+            token_type: Label::Static("access"),
+            auth_type: Label::Static("Bearer"),
+            scopes: &[],
+        };
+        let arguments = size_of::<Arc<()>>()
+            + size_of::<HeaderValue>()
+            + size_of::<Range<usize>>()
+            + size_of::<Context>();
+
+        let future = run(
+            loaders,
+            HeaderValue::from_static("Bearer abc"),
+            7..10,
+            context,
+        );
+
+        // As an `async fn`, this future took 304 bytes here: a second copy of the
+        // arguments.
+        assert!(
+            size_of_val(&future) < 2 * arguments,
+            "the loaders' future takes {} bytes for {arguments} bytes of arguments",
+            size_of_val(&future)
+        );
     }
 }
