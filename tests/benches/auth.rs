@@ -148,6 +148,7 @@ fn print_ratios(timing: Timing, started: SystemTime) {
     let guarded = median(Case::Guarded.name());
     let guarded_models = median(Case::GuardedModels.name());
     let peer = median(Case::Peer.name());
+    let floor = median(Case::Floor.name());
 
     println!(
         "\nratios of medians in group {} ({}):",
@@ -160,6 +161,8 @@ fn print_ratios(timing: Timing, started: SystemTime) {
         guarded_models,
         guarded,
     );
+    print_ratio("design_floor / httpauth_lookup", floor, peer);
+    print_ratio("guarded / design_floor", guarded, floor);
     print_ratio("httpauth_lookup / bare", peer, bare);
     print_ratio("guarded / bare", guarded, bare);
     for case in [
