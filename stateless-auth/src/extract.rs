@@ -106,9 +106,11 @@ impl<O> Future for ExtractFuture<O> {
         let this = self.get_mut();
         let (req, unstarted, project) = match &mut this.state {
             State::Ready(result) => {
-                return Poll::Ready(result.take().unwrap_or_else(|| {
-                    Err(StatelessAuthError::server("extractor polled after completion").into())
-                }));
+                return Poll::Ready(
+                    result
+                        .take()
+                        .unwrap_or_else(|| Err(polled_after_completion())),
+                );
             }
             State::Waiting {
                 req,
@@ -128,6 +130,11 @@ impl<O> Future for ExtractFuture<O> {
         this.state = State::Ready(None);
         Poll::Ready(result)
     }
+}
+
+/// Creates the error of an extractor's future that is polled after it completed.
+pub(crate) fn polled_after_completion() -> actix_web::Error {
+    StatelessAuthError::server("extractor polled after completion").into()
 }
 
 /// Starts authenticating `req` for `requirement`, unless an extractor of the same

@@ -12,7 +12,7 @@ use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::extract::{poll_project, start_now};
+use crate::extract::{poll_project, polled_after_completion, start_now};
 use crate::from_authenticated::FromAuthenticated;
 use crate::spec::{Requirement, TokenSpec};
 
@@ -96,6 +96,7 @@ where
             payload: payload.take(),
             authenticated: None,
             args: None,
+            finished: false,
             spec: PhantomData,
         }
     }
@@ -121,6 +122,9 @@ pin_project! {
         authenticated: Option<(Authenticated, Auth)>,
         #[pin]
         args: Option<Args::Future>,
+        // Set once the future has returned `Ready`, so that a later poll neither
+        // reports the rejection again nor polls a finished parameters' future.
+        finished: bool,
         spec: PhantomData<fn() -> S>,
     }
 }
@@ -135,31 +139,44 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-
-        if this.args.is_none() {
-            if let Some(err) = this.rejected.take() {
-                return Poll::Ready(Err(err));
-            }
-            let (authenticated, auth) = ready!(poll_project(this.req, cx, build::<S, Auth>))?;
-            *this.authenticated = Some((authenticated, auth));
-            this.args
-                .set(Some(Args::from_request(this.req, this.payload)));
+        if *this.finished {
+            return Poll::Ready(Err(polled_after_completion()));
         }
 
-        let Some(args_future) = this.args.as_pin_mut() else {
-            unreachable!("the parameters' future was set above");
-        };
-        let args = ready!(args_future.poll(cx)).map_err(Into::into)?;
-        let Some((authenticated, auth)) = this.authenticated.take() else {
-            unreachable!("the authentication was stored before the parameters' future");
+        let result = 'steps: {
+            if this.args.is_none() {
+                if let Some(err) = this.rejected.take() {
+                    break 'steps Err(err);
+                }
+                match ready!(poll_project(this.req, cx, build::<S, Auth>)) {
+                    Ok(authenticated) => *this.authenticated = Some(authenticated),
+                    Err(err) => break 'steps Err(err),
+                }
+                this.args
+                    .set(Some(Args::from_request(this.req, this.payload)));
+            }
+
+            let Some(args_future) = this.args.as_pin_mut() else {
+                unreachable!("the parameters' future was set above");
+            };
+            let args = match ready!(args_future.poll(cx)) {
+                Ok(args) => args,
+                Err(err) => break 'steps Err(err.into()),
+            };
+            let Some((authenticated, auth)) = this.authenticated.take() else {
+                unreachable!("the authentication was stored before the parameters' future");
+            };
+
+            Ok(Guarded {
+                args,
+                auth,
+                authenticated,
+                spec: PhantomData,
+            })
         };
 
-        Poll::Ready(Ok(Guarded {
-            args,
-            auth,
-            authenticated,
-            spec: PhantomData,
-        }))
+        *this.finished = true;
+        Poll::Ready(result)
     }
 }
 
