@@ -125,6 +125,27 @@ impl Authenticated {
     }
 }
 
+/// Logs that an extractor requested a model type that the loader does not
+/// produce, and returns the 500 of that programming error.
+///
+/// It is kept out of line, so that the type check in front of it stays small
+/// enough to be inlined into the handler's future.
+#[cold]
+#[inline(never)]
+pub(crate) fn model_mismatch(
+    extractor: &str,
+    requested: &str,
+    loader: &str,
+    loaded: &str,
+) -> StatelessAuthError {
+    log::error!(
+        "{extractor}<{requested}> does not match the {loader} loader's model {loaded}; \
+         responded with 500"
+    );
+
+    StatelessAuthError::server(crate::loaders::INTERNAL)
+}
+
 impl fmt::Debug for Authenticated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticated")

@@ -7,11 +7,10 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::authenticated::Authenticated;
+use crate::authenticated::{Authenticated, model_mismatch};
 use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
 use crate::from_authenticated::FromAuthenticated;
-use crate::loaders::INTERNAL;
 use crate::spec::Requirement;
 
 /// The token model that the token loader returned for this request.
@@ -38,14 +37,16 @@ impl<T: 'static> CurrentToken<T> {
     }
 
     /// Wraps `authenticated` after checking its model type.
+    #[inline]
     fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
         if !authenticated.holds_token::<T>() {
-            log::error!(
-                "CurrentToken<{}> does not match the token loader's model {}; responded with 500",
+            let loaded = authenticated.token_type_name();
+            return Err(model_mismatch(
+                "CurrentToken",
                 type_name::<T>(),
-                authenticated.token_type_name()
-            );
-            return Err(StatelessAuthError::server(INTERNAL));
+                "token",
+                loaded,
+            ));
         }
 
         Ok(CurrentToken {

@@ -8,11 +8,10 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::authenticated::Authenticated;
+use crate::authenticated::{Authenticated, model_mismatch};
 use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
 use crate::from_authenticated::FromAuthenticated;
-use crate::loaders::INTERNAL;
 use crate::spec::Requirement;
 
 /// The authenticated user; the counterpart of Flask's `current_stateless_user`.
@@ -77,14 +76,16 @@ impl<U: 'static> CurrentUser<U> {
     }
 
     /// Wraps `authenticated` after checking its model type.
+    #[inline]
     pub(crate) fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
         if !authenticated.holds_user::<U>() {
-            log::error!(
-                "CurrentUser<{}> does not match the user loader's model {}; responded with 500",
+            let loaded = authenticated.user_type_name();
+            return Err(model_mismatch(
+                "CurrentUser",
                 type_name::<U>(),
-                authenticated.user_type_name()
-            );
-            return Err(StatelessAuthError::server(INTERNAL));
+                "user",
+                loaded,
+            ));
         }
 
         Ok(CurrentUser {

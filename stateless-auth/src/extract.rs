@@ -155,6 +155,7 @@ pub(crate) fn start_now(
 
 /// Polls the authentication of `req`, which [`start_now`] must have begun, and
 /// builds an extractor's value from it with `project`.
+#[inline]
 pub(crate) fn poll_project<O>(
     req: &HttpRequest,
     cx: &mut Context<'_>,

@@ -77,6 +77,7 @@ macro_rules! tuple_from_authenticated {
     ($($name:ident)*) => {
         impl<$($name: FromAuthenticated),*> FromAuthenticated for ($($name,)*) {
             #[allow(unused_variables)]
+            #[inline]
             fn from_authenticated(
                 authenticated: &Authenticated,
             ) -> Result<Self, StatelessAuthError> {
