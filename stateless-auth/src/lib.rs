@@ -18,6 +18,7 @@ mod loaders;
 mod manager;
 mod mixin;
 mod optional_user;
+mod rejection;
 mod slot;
 mod spec;
 mod token_required;

@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
@@ -14,6 +15,7 @@ use crate::error::{ErrorKind, StatelessAuthError};
 use crate::header;
 use crate::label::Label;
 use crate::mixin::{TokenMixin, UserMixin};
+use crate::rejection::Rejection;
 
 /// The message of every 500 that the library produces itself; details go to the log.
 pub(crate) const INTERNAL: &str = "Internal server error";
@@ -27,7 +29,7 @@ pub(crate) struct Context {
 
 /// The outcome of the loaders for one request, or the payload of a panic in a
 /// loader or a model method.
-pub(crate) type AuthOutcome = std::thread::Result<Result<Authenticated, StatelessAuthError>>;
+pub(crate) type AuthOutcome = std::thread::Result<Result<Authenticated, Rejection>>;
 
 /// A future that runs the loaders for one request.
 pub(crate) type AuthFuture = LocalBoxFuture<'static, AuthOutcome>;
@@ -83,7 +85,7 @@ fn run<TL, UL, T, U>(
     header: HeaderValue,
     token: Range<usize>,
     context: Context,
-) -> impl Future<Output = Result<Authenticated, StatelessAuthError>>
+) -> impl Future<Output = Result<Authenticated, Rejection>>
 where
     T: TokenMixin + 'static,
     U: UserMixin + 'static,
@@ -100,32 +102,29 @@ where
         let token_loaded = {
             // The parser produced `token` from this same value, so this succeeds.
             let Some(token) = header::token_str(header.as_bytes(), token) else {
-                return Err(StatelessAuthError::server(INTERNAL));
+                return Err(Rejection::Internal);
             };
             (loaders.token_loader)(token, &context.token_type, &context.auth_type)
         };
         let loaded = token_loaded.await;
-        let Some(token_model) = loaded.inspect_err(|err| log_loader_error("token", err))? else {
-            return Err(StatelessAuthError::token("Invalid token"));
+        let Some(token_model) = loaded.map_err(|err| loader_error("token", err))? else {
+            return Err(Rejection::InvalidToken);
         };
         if token_model.is_expired(&context.token_type, &context.auth_type) {
-            return Err(StatelessAuthError::token(format!(
-                "{} token expired",
-                &*context.token_type
-            )));
+            return Err(Rejection::Expired);
         }
 
         let loaded = (loaders.user_loader)(&token_model).await;
-        let Some(user) = loaded.inspect_err(|err| log_loader_error("user", err))? else {
+        let Some(user) = loaded.map_err(|err| loader_error("user", err))? else {
             log::error!(
                 "the user loader found no user for a token of type {} that the token loader \
                  accepted; responded with 500",
                 &*context.token_type
             );
-            return Err(StatelessAuthError::server(INTERNAL));
+            return Err(Rejection::Internal);
         };
         if !user.is_active() {
-            return Err(StatelessAuthError::token("Invalid User"));
+            return Err(Rejection::InactiveUser);
         }
 
         if let Some(scope) = context
@@ -137,7 +136,7 @@ where
                 "the {} token lacks required scope {scope:?}",
                 &*context.token_type
             );
-            return Err(StatelessAuthError::scope("Insufficient scope"));
+            return Err(Rejection::InsufficientScope);
         }
 
         Ok(Authenticated::new(
@@ -149,10 +148,14 @@ where
     }
 }
 
-fn log_loader_error(loader: &str, err: &StatelessAuthError) {
+/// Logs a loader's server error and keeps the error for the response.
+#[cold]
+fn loader_error(loader: &str, err: StatelessAuthError) -> Rejection {
     if err.kind() == ErrorKind::Server {
         log::error!("the {loader} loader failed: {err}");
     }
+
+    Rejection::Loader(Rc::new(err))
 }
 
 #[cfg(test)]

@@ -8,16 +8,15 @@
 
 use std::task::{Context, Poll, ready};
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::authenticated::Authenticated;
-use crate::challenge::Challenge;
 use crate::error::StatelessAuthError;
 use crate::header::{self, HeaderError};
 use crate::label::Label;
 use crate::loaders::{self, AuthFuture, INTERNAL};
 use crate::manager::{LazyManager, StatelessAuthManager};
+use crate::rejection::{self, Rejection};
 use crate::spec::Requirement;
 
 /// Stored in the request's extensions from the start of authentication on.
@@ -33,9 +32,9 @@ enum State {
     /// The loaders are running.
     Pending(AuthFuture),
     /// The outcome is known, but no extractor has reported it to the listeners yet.
-    Unreported(Result<Authenticated, StatelessAuthError>),
+    Unreported(Result<Authenticated, Rejection>),
     /// The outcome is known and reported.
-    Reported(Result<Authenticated, StatelessAuthError>),
+    Reported(Result<Authenticated, Rejection>),
 }
 
 impl AuthSlot {
@@ -86,10 +85,7 @@ pub(crate) fn start(
     };
     let state = match begin(req, manager, context) {
         Ok(future) => State::Pending(future),
-        Err(err) => {
-            let challenge = challenge(manager, requirement);
-            State::Unreported(Err(header_error(manager, err, challenge)))
-        }
+        Err(err) => State::Unreported(Err(Rejection::Header(err))),
     };
     let slot = AuthSlot {
         requirement,
@@ -142,53 +138,57 @@ pub(crate) fn poll(
     manager: &mut LazyManager<'_>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<Authenticated, StatelessAuthError>> {
-    let (outcome, report) = {
+    let (outcome, requirement, report) = {
         let mut extensions = req.extensions_mut();
         let Some(slot) = extensions.get_mut::<AuthSlot>() else {
-            log::error!(
-                "the authentication of {} was never started; responded with 500",
-                req.path()
-            );
-            return Poll::Ready(Err(StatelessAuthError::server(INTERNAL)));
+            return Poll::Ready(Err(never_started(req)));
         };
 
-        let outcome = match &mut slot.state {
-            State::Reported(outcome) => return Poll::Ready(outcome.clone()),
-            State::Unreported(outcome) => outcome.clone(),
+        let (outcome, first) = match &mut slot.state {
+            State::Reported(outcome) => (outcome.clone(), false),
+            State::Unreported(outcome) => (outcome.clone(), true),
             State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
-                Ok(Ok(authenticated)) => Ok(authenticated),
-                Ok(Err(err)) => Err(with_challenge(manager, err, slot.requirement)),
-                Err(_) => {
-                    log::error!(
-                        "a loader or model method panicked while authenticating {}; \
-                         responded with 500",
-                        req.path()
-                    );
-                    Err(StatelessAuthError::server(INTERNAL))
-                }
+                Ok(outcome) => (outcome, true),
+                Err(_) => (Err(panicked(req)), true),
             },
         };
-        slot.state = State::Reported(outcome.clone());
-        let report = slot.authorized_listeners || outcome.is_err();
-        (outcome, report)
+        if first {
+            slot.state = State::Reported(outcome.clone());
+        }
+        let report = first && (slot.authorized_listeners || outcome.is_err());
+        (outcome, slot.requirement, report)
     };
 
+    let outcome = outcome.map_err(|rejection| match manager.get() {
+        Some(manager) => rejection.into_error(manager, requirement),
+        None => StatelessAuthError::server(INTERNAL),
+    });
     if report && let Some(manager) = manager.get() {
         manager.report(req, &outcome);
     }
     Poll::Ready(outcome)
 }
 
-/// Adds the challenge of `requirement` to a loader's rejection.
-fn with_challenge(
-    manager: &mut LazyManager<'_>,
-    err: StatelessAuthError,
-    requirement: &Requirement,
-) -> StatelessAuthError {
-    match manager.get() {
-        Some(manager) => err.or_challenge(|| challenge(manager, requirement)),
-        None => err,
-    }
+/// Logs a poll of a request whose authentication never started, and returns its 500.
+#[cold]
+fn never_started(req: &HttpRequest) -> StatelessAuthError {
+    log::error!(
+        "the authentication of {} was never started; responded with 500",
+        req.path()
+    );
+
+    StatelessAuthError::server(INTERNAL)
+}
+
+/// Logs a panic in a loader or a model method, and returns its rejection.
+#[cold]
+fn panicked(req: &HttpRequest) -> Rejection {
+    log::error!(
+        "a loader or model method panicked while authenticating {}; responded with 500",
+        req.path()
+    );
+
+    Rejection::Internal
 }
 
 /// Adds the challenge of the request's authentication to a rejection that an
@@ -205,7 +205,7 @@ pub(crate) fn with_route_challenge(
         .map(|slot| slot.requirement);
 
     match requirement {
-        Some(requirement) => err.or_challenge(|| challenge(manager, requirement)),
+        Some(requirement) => err.or_challenge(|| rejection::challenge(manager, requirement)),
         None => err,
     }
 }
@@ -225,36 +225,6 @@ fn begin(
 
     let loaders = std::sync::Arc::clone(&manager.loaders);
     Ok(loaders.authenticate(value.clone(), token, context))
-}
-
-/// Maps a header error to its response, as Flask-Stateless-Auth does or, with
-/// `strict_rfc6750`, as RFC 6750 §3.1 recommends.
-fn header_error(
-    manager: &StatelessAuthManager,
-    err: HeaderError,
-    challenge: Challenge,
-) -> StatelessAuthError {
-    let rejection = StatelessAuthError::request(err.message());
-    let no_credentials = matches!(err, HeaderError::Missing | HeaderError::SchemeMismatch);
-
-    match (no_credentials, manager.config.strict_rfc6750) {
-        (true, true) => rejection
-            .with_code(StatusCode::UNAUTHORIZED)
-            .or_challenge(|| challenge.bare()),
-        _ if err == HeaderError::Missing => rejection.or_challenge(|| challenge.bare()),
-        _ => rejection.or_challenge(|| challenge),
-    }
-}
-
-/// Builds the challenge of a rejection: the route's scheme, the configured realm
-/// and the required scopes. It is built only for a rejection, because an accepted
-/// request never sends one.
-fn challenge(manager: &StatelessAuthManager, requirement: &Requirement) -> Challenge {
-    Challenge::new(
-        Label::pick(requirement.auth_type, &manager.default_auth_type),
-        manager.realm.clone(),
-        requirement.scopes,
-    )
 }
 
 /// Reports whether two requirements ask for the same token type and scheme.

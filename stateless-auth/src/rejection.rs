@@ -1,0 +1,113 @@
+//! The reason for a failed authentication, in the compact form that the request's slot keeps.
+
+use std::rc::Rc;
+
+use actix_web::http::StatusCode;
+
+use crate::challenge::Challenge;
+use crate::error::StatelessAuthError;
+use crate::header::HeaderError;
+use crate::label::Label;
+use crate::loaders::INTERNAL;
+use crate::manager::StatelessAuthManager;
+use crate::spec::Requirement;
+
+/// A failed authentication, before it becomes a [`StatelessAuthError`].
+///
+/// A `StatelessAuthError` takes 96 bytes, most of them for its challenge, and a
+/// `Result<Authenticated, StatelessAuthError>` as many. This type takes two words,
+/// so the outcome that the loaders' future returns and the slot keeps takes
+/// three. The full error is built only for a rejection, with the route's
+/// challenge.
+#[derive(Clone, Debug)]
+pub(crate) enum Rejection {
+    /// The credentials header failed [`header::token_range`](crate::header::token_range).
+    Header(HeaderError),
+    /// The token loader found no token.
+    InvalidToken,
+    /// The token model reported itself expired.
+    Expired,
+    /// The user model reported itself inactive.
+    InactiveUser,
+    /// The token lacks a scope that the route requires.
+    InsufficientScope,
+    /// A data fault, a panic or a misconfiguration, already logged.
+    Internal,
+    /// An error that a loader returned.
+    Loader(Rc<StatelessAuthError>),
+}
+
+impl Rejection {
+    /// Builds the error of this rejection for a route with `requirement`.
+    #[cold]
+    pub(crate) fn into_error(
+        self,
+        manager: &StatelessAuthManager,
+        requirement: &Requirement,
+    ) -> StatelessAuthError {
+        let challenge = || challenge(manager, requirement);
+
+        match self {
+            Rejection::Header(err) => header_error(manager, err, challenge()),
+            Rejection::InvalidToken => StatelessAuthError::token("Invalid token"),
+            Rejection::Expired => {
+                let token_type = Label::pick(requirement.token_type, &manager.default_token_type);
+                StatelessAuthError::token(format!("{} token expired", &*token_type))
+            }
+            Rejection::InactiveUser => StatelessAuthError::token("Invalid User"),
+            Rejection::InsufficientScope => StatelessAuthError::scope("Insufficient scope"),
+            // A 500 never renders a challenge, so none is attached.
+            Rejection::Internal => return StatelessAuthError::server(INTERNAL),
+            Rejection::Loader(err) => Rc::unwrap_or_clone(err),
+        }
+        .or_challenge(challenge)
+    }
+}
+
+/// Maps a header error to its response, as Flask-Stateless-Auth does or, with
+/// `strict_rfc6750`, as RFC 6750 §3.1 recommends.
+fn header_error(
+    manager: &StatelessAuthManager,
+    err: HeaderError,
+    challenge: Challenge,
+) -> StatelessAuthError {
+    let rejection = StatelessAuthError::request(err.message());
+    let no_credentials = matches!(err, HeaderError::Missing | HeaderError::SchemeMismatch);
+
+    match (no_credentials, manager.config.strict_rfc6750) {
+        (true, true) => rejection
+            .with_code(StatusCode::UNAUTHORIZED)
+            .or_challenge(|| challenge.bare()),
+        _ if err == HeaderError::Missing => rejection.or_challenge(|| challenge.bare()),
+        _ => rejection.or_challenge(|| challenge),
+    }
+}
+
+/// Builds the challenge of a rejection: the route's scheme, the configured realm
+/// and the required scopes. It is built only for a rejection, because an accepted
+/// request never sends one.
+pub(crate) fn challenge(manager: &StatelessAuthManager, requirement: &Requirement) -> Challenge {
+    Challenge::new(
+        Label::pick(requirement.auth_type, &manager.default_auth_type),
+        manager.realm.clone(),
+        requirement.scopes,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    use super::*;
+    use crate::authenticated::Authenticated;
+
+    #[test]
+    fn outcome_takes_at_most_three_words() {
+        let outcome = size_of::<Result<Authenticated, Rejection>>();
+
+        assert!(
+            outcome <= 3 * size_of::<usize>(),
+            "the outcome takes {outcome} bytes"
+        );
+    }
+}
