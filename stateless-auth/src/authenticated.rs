@@ -41,8 +41,7 @@ impl Authenticated {
             record: Rc::new(Record {
                 token_type,
                 auth_type,
-                token_id: TypeId::of::<T>(),
-                user_id: TypeId::of::<U>(),
+                types: const { &ModelTypes::of::<T, U>() },
                 models: Models { token, user },
             }),
         }
@@ -108,12 +107,12 @@ impl Authenticated {
 
     /// Reports whether the user loader's model is a `U`, without a dynamic call.
     pub(crate) fn holds_user<U: 'static>(&self) -> bool {
-        self.record.user_id == TypeId::of::<U>()
+        self.record.types.user == TypeId::of::<U>()
     }
 
     /// Reports whether the token loader's model is a `T`, without a dynamic call.
     pub(crate) fn holds_token<T: 'static>(&self) -> bool {
-        self.record.token_id == TypeId::of::<T>()
+        self.record.types.token == TypeId::of::<T>()
     }
 
     pub(crate) fn user_type_name(&self) -> &'static str {
@@ -178,9 +177,24 @@ impl FromRequest for Authenticated {
 struct Record<M: ?Sized> {
     token_type: Label,
     auth_type: Label,
-    token_id: TypeId,
-    user_id: TypeId,
+    types: &'static ModelTypes,
     models: M,
+}
+
+/// The ids of the token and user model types, kept in a static for each pair of
+/// types, so that the record holds a pointer instead of two 16-byte ids.
+struct ModelTypes {
+    token: TypeId,
+    user: TypeId,
+}
+
+impl ModelTypes {
+    const fn of<T: 'static, U: 'static>() -> Self {
+        ModelTypes {
+            token: TypeId::of::<T>(),
+            user: TypeId::of::<U>(),
+        }
+    }
 }
 
 /// The typed models.
