@@ -76,11 +76,13 @@ impl Authenticated {
     }
 
     /// Returns the user, if the user loader's model is a `U`.
+    #[inline]
     pub fn user<U: 'static>(&self) -> Option<&U> {
         self.record.models.user().downcast_ref()
     }
 
     /// Returns the token model, if the token loader's model is a `T`.
+    #[inline]
     pub fn token<T: 'static>(&self) -> Option<&T> {
         self.record.models.token().downcast_ref()
     }

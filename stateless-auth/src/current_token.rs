@@ -59,6 +59,7 @@ impl<T: 'static> CurrentToken<T> {
 impl<T: 'static> Deref for CurrentToken<T> {
     type Target = T;
 
+    #[inline]
     fn deref(&self) -> &T {
         // NOTE: `project` checked the type before building this value, so the
         // downcast cannot fail.
@@ -69,6 +70,7 @@ impl<T: 'static> Deref for CurrentToken<T> {
 }
 
 impl<T: 'static> FromAuthenticated for CurrentToken<T> {
+    #[inline]
     fn from_authenticated(authenticated: &Authenticated) -> Result<Self, StatelessAuthError> {
         Self::checked(authenticated.clone())
     }

@@ -98,6 +98,7 @@ impl<U: 'static> CurrentUser<U> {
 impl<U: 'static> Deref for CurrentUser<U> {
     type Target = U;
 
+    #[inline]
     fn deref(&self) -> &U {
         // NOTE: `project` checked the type before building this value, so the
         // downcast cannot fail.
@@ -108,6 +109,7 @@ impl<U: 'static> Deref for CurrentUser<U> {
 }
 
 impl<U: 'static> FromAuthenticated for CurrentUser<U> {
+    #[inline]
     fn from_authenticated(authenticated: &Authenticated) -> Result<Self, StatelessAuthError> {
         Self::checked(authenticated.clone())
     }

@@ -67,6 +67,7 @@ pub trait FromAuthenticated: Sized {
 }
 
 impl FromAuthenticated for Authenticated {
+    #[inline]
     fn from_authenticated(authenticated: &Authenticated) -> Result<Self, StatelessAuthError> {
         Ok(authenticated.clone())
     }

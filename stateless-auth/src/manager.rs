@@ -213,6 +213,11 @@ impl StatelessAuthManager {
         !self.on_authorized.is_empty()
     }
 
+    /// Reports whether an [`error_handler`](Self::error_handler) is set.
+    pub(crate) fn has_error_handler(&self) -> bool {
+        self.error_handler.is_some()
+    }
+
     /// Runs the listeners for the final outcome of one request's authentication.
     pub(crate) fn report(
         &self,

@@ -4,7 +4,9 @@
 //! polls any of their futures. The first extractor to start authentication
 //! stores an [`AuthSlot`] in the request's extensions. Every extractor then polls
 //! that slot, so the loaders run once, and the first extractor to receive the
-//! outcome runs the listeners, so they run once too.
+//! outcome runs the listeners, so they run once too. Without an error handler, a
+//! rejected credentials header is reported by the extractor that finds it, when
+//! it starts.
 
 use std::task::{Context, Poll, ready};
 
@@ -73,6 +75,14 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
 /// A guard whose requirement differs from that of a user-reading extractor that
 /// started first replaces it. Two guards that require different token types or
 /// schemes on one handler are a programming error, rejected with 500.
+///
+/// A credentials header that fails the checks is rejected here, with the error
+/// for the caller to report and return: the manager is at hand, so the
+/// extractor's future need not look it up again. The slot keeps the rejection,
+/// marked as reported, for the other extractors of the request. With an error
+/// handler, the first extractor that polls the slot handles the rejection instead.
+/// An extractor before this one in the handler's parameters may poll first, and
+/// the handler must run only for the error that becomes the response.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
@@ -83,9 +93,12 @@ pub(crate) fn start(
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
         scopes: requirement.scopes,
     };
-    let state = match begin(req, manager, context) {
-        Ok(future) => State::Pending(future),
-        Err(err) => State::Unreported(Err(Rejection::Header(err))),
+    let (state, header_error) = match begin(req, manager, context) {
+        Ok(future) => (State::Pending(future), None),
+        Err(err) if manager.has_error_handler() => {
+            (State::Unreported(Err(Rejection::Header(err))), None)
+        }
+        Err(err) => (State::Reported(Err(Rejection::Header(err))), Some(err)),
     };
     let slot = AuthSlot {
         requirement,
@@ -96,10 +109,27 @@ pub(crate) fn start(
     // Inserting first and looking at what was there saves a look-up on the usual
     // path, where this is the request's only authentication. The loaders' future
     // does nothing until polled, so dropping a new slot has no effect on the store.
-    let Some(earlier) = req.extensions_mut().insert(slot) else {
-        return Ok(());
+    let earlier = req.extensions_mut().insert(slot);
+    let kept_slot = match earlier {
+        Some(earlier) => keep_earlier(req, manager, earlier, requirement)?,
+        None => KeptSlot::New,
     };
-    keep_earlier(req, manager, earlier, requirement)
+
+    match header_error {
+        Some(err) if kept_slot == KeptSlot::New => {
+            Err(Rejection::Header(err).into_error(manager, requirement))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The slot that a second start of authentication in one request leaves in place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeptSlot {
+    /// The slot of the extractor that is starting.
+    New,
+    /// The slot of the extractor that started first.
+    Earlier,
 }
 
 /// Settles a second start of authentication in one request: puts `earlier` back
@@ -109,13 +139,13 @@ fn keep_earlier(
     manager: &StatelessAuthManager,
     earlier: AuthSlot,
     requirement: &Requirement,
-) -> Result<(), StatelessAuthError> {
+) -> Result<KeptSlot, StatelessAuthError> {
     if same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit {
         req.extensions_mut().insert(earlier);
-        return Ok(());
+        return Ok(KeptSlot::Earlier);
     }
     if !earlier.requirement.explicit {
-        return Ok(());
+        return Ok(KeptSlot::New);
     }
 
     log::error!(

@@ -258,6 +258,57 @@ async fn header_rejection_reaches_unauthorized_listener() {
 }
 
 #[actix_web::test]
+async fn header_rejection_before_guard_reports_once() {
+    let store = Store::standard();
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&unauthorized);
+    let manager = manager(&store).on_unauthorized(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = service!(manager);
+
+    let missing = test::call_service(&app, get("/guard_last", None)).await;
+    let malformed = test::call_service(&app, get("/guard_last", Some("Bearer a*b"))).await;
+
+    assert_eq!(missing.status(), 400);
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(
+        malformed.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+        r#"Bearer error="invalid_request""#
+    );
+    assert_eq!(
+        status_and_error(malformed).await,
+        (400, "Request error: Malformed token".to_owned())
+    );
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
+}
+
+#[actix_web::test]
+async fn header_rejection_before_guard_runs_error_handler_once() {
+    let store = Store::standard();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let (handler_count, listener_count) = (Arc::clone(&handled), Arc::clone(&unauthorized));
+    let manager = manager(&store)
+        .on_unauthorized(move |_, _| {
+            listener_count.fetch_add(1, Ordering::SeqCst);
+        })
+        .error_handler(move |err: StatelessAuthError, _| {
+            handler_count.fetch_add(1, Ordering::SeqCst);
+            err.into()
+        });
+    let app = service!(manager);
+
+    let guard_last = test::call_service(&app, get("/guard_last", Some("Bearer a*b"))).await;
+    let guard_first = test::call_service(&app, get("/guard_first", None)).await;
+
+    assert_eq!(guard_last.status(), 400);
+    assert_eq!(guard_first.status(), 400);
+    assert_eq!(handled.load(Ordering::SeqCst), 2);
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
+}
+
+#[actix_web::test]
 async fn user_does_not_leak_into_next_request() {
     let store = Store::standard();
     let app = service!(manager(&store));
