@@ -147,10 +147,7 @@ pub(crate) fn start_now(
         return Err(missing_manager());
     };
 
-    slot::start(req, manager, requirement).map_err(|err| {
-        manager.report_rejection(req, &err);
-        manager.response_error(err, req)
-    })
+    slot::start(req, manager, requirement)
 }
 
 /// Polls the authentication of `req`, which [`start_now`] must have begun, and

@@ -4,9 +4,8 @@
 //! polls any of their futures. The first extractor to start authentication
 //! stores an [`AuthSlot`] in the request's extensions. Every extractor then polls
 //! that slot, so the loaders run once, and the first extractor to receive the
-//! outcome runs the listeners, so they run once too. Without an error handler, a
-//! rejected credentials header is reported by the extractor that finds it, when
-//! it starts.
+//! outcome runs the listeners, so they run once too. A rejected credentials
+//! header is reported by the extractor that finds it, when it starts.
 
 use std::task::{Context, Poll, ready};
 
@@ -33,8 +32,6 @@ pub(crate) struct AuthSlot {
 enum State {
     /// The loaders are running.
     Pending(AuthFuture),
-    /// The outcome is known, but no extractor has reported it to the listeners yet.
-    Unreported(Result<Authenticated, Rejection>),
     /// The outcome is known and reported.
     Reported(Result<Authenticated, Rejection>),
 }
@@ -43,9 +40,7 @@ impl AuthSlot {
     /// Returns the authentication if it has completed and succeeded.
     pub(crate) fn succeeded(&self) -> Option<Authenticated> {
         match &self.state {
-            State::Unreported(Ok(authenticated)) | State::Reported(Ok(authenticated)) => {
-                Some(authenticated.clone())
-            }
+            State::Reported(Ok(authenticated)) => Some(authenticated.clone()),
             _ => None,
         }
     }
@@ -76,18 +71,15 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
 /// started first replaces it. Two guards that require different token types or
 /// schemes on one handler are a programming error, rejected with 500.
 ///
-/// A credentials header that fails the checks is rejected here, with the error
-/// for the caller to report and return: the manager is at hand, so the
-/// extractor's future need not look it up again. The slot keeps the rejection,
-/// marked as reported, for the other extractors of the request. With an error
-/// handler, the first extractor that polls the slot handles the rejection instead.
-/// An extractor before this one in the handler's parameters may poll first, and
-/// the handler must run only for the error that becomes the response.
+/// A credentials header that fails the checks is reported to the listeners here,
+/// since the manager is at hand, and the slot keeps the rejection, marked as
+/// reported, for the other extractors of the request. Returns the extractor's
+/// error when it must respond at once.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
     requirement: &'static Requirement,
-) -> Result<(), StatelessAuthError> {
+) -> Result<(), actix_web::Error> {
     let context = loaders::Context {
         token_type: Label::pick(requirement.token_type, &manager.default_token_type),
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
@@ -95,9 +87,6 @@ pub(crate) fn start(
     };
     let (state, header_error) = match begin(req, manager, context) {
         Ok(future) => (State::Pending(future), None),
-        Err(err) if manager.has_error_handler() => {
-            (State::Unreported(Err(Rejection::Header(err))), None)
-        }
         Err(err) => (State::Reported(Err(Rejection::Header(err))), Some(err)),
     };
     let slot = AuthSlot {
@@ -111,16 +100,39 @@ pub(crate) fn start(
     // does nothing until polled, so dropping a new slot has no effect on the store.
     let earlier = req.extensions_mut().insert(slot);
     let kept_slot = match earlier {
-        Some(earlier) => keep_earlier(req, manager, earlier, requirement)?,
-        None => KeptSlot::New,
+        Some(earlier) => keep_earlier(req, manager, earlier, requirement),
+        None => Ok(KeptSlot::New),
     };
 
-    match header_error {
-        Some(err) if kept_slot == KeptSlot::New => {
-            Err(Rejection::Header(err).into_error(manager, requirement))
+    match (kept_slot, header_error) {
+        (Ok(KeptSlot::New), Some(err)) => reject_header(req, manager, err, requirement),
+        (Ok(_), _) => Ok(()),
+        (Err(err), _) => {
+            manager.report_rejection(req, &err);
+            Err(manager.response_error(err, req))
         }
-        _ => Ok(()),
     }
+}
+
+/// Reports the rejection of the credentials header to the listeners, and returns
+/// the extractor's error unless an error handler is set.
+#[cold]
+fn reject_header(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    err: HeaderError,
+    requirement: &Requirement,
+) -> Result<(), actix_web::Error> {
+    let err = Rejection::Header(err).into_error(manager, requirement);
+    manager.report_rejection(req, &err);
+
+    // An extractor before this one in the handler's parameters may poll the slot
+    // first, and an error handler must run only for the error that becomes the
+    // response. So with a handler, the rejection is left to the first poll.
+    if manager.has_error_handler() {
+        return Ok(());
+    }
+    Err(manager.response_error(err, req))
 }
 
 /// The slot that a second start of authentication in one request leaves in place.
@@ -161,8 +173,8 @@ fn keep_earlier(
 
 /// Polls the authentication of `req`, which [`start`] must have begun.
 ///
-/// Returns the outcome to every caller, and runs the listeners for the first caller
-/// to see it.
+/// Returns the outcome to every caller, and runs the listeners for the caller whose
+/// poll completes the loaders.
 pub(crate) fn poll(
     req: &HttpRequest,
     manager: &mut LazyManager<'_>,
@@ -174,18 +186,17 @@ pub(crate) fn poll(
             return Poll::Ready(Err(never_started(req)));
         };
 
-        let (outcome, first) = match &mut slot.state {
+        let (outcome, completed) = match &mut slot.state {
             State::Reported(outcome) => (outcome.clone(), false),
-            State::Unreported(outcome) => (outcome.clone(), true),
             State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
                 Ok(outcome) => (outcome, true),
                 Err(_) => (Err(panicked(req)), true),
             },
         };
-        if first {
+        if completed {
             slot.state = State::Reported(outcome.clone());
         }
-        let report = first && (slot.authorized_listeners || outcome.is_err());
+        let report = completed && (slot.authorized_listeners || outcome.is_err());
         (outcome, slot.requirement, report)
     };
 

@@ -308,6 +308,59 @@ async fn header_rejection_before_guard_runs_error_handler_once() {
     assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
 }
 
+#[derive(serde::Deserialize)]
+struct Page {
+    #[allow(dead_code, reason = "the query only has to parse")]
+    number: u32,
+}
+
+async fn page_before_guard(_: web::Query<Page>, _: TokenRequired<Access>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Sends a malformed credentials header and no query string to a handler whose
+/// query parameter comes before its guard. Returns the status, whether the
+/// response has a challenge, and the `on_unauthorized` and error handler calls.
+async fn bad_query_and_header(with_error_handler: bool) -> (u16, bool, usize, usize) {
+    let store = Store::standard();
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let handled = Arc::new(AtomicUsize::new(0));
+    let (listener_count, handler_count) = (Arc::clone(&unauthorized), Arc::clone(&handled));
+    let mut manager = manager(&store).on_unauthorized(move |_, _| {
+        listener_count.fetch_add(1, Ordering::SeqCst);
+    });
+    if with_error_handler {
+        manager = manager.error_handler(move |err: StatelessAuthError, _| {
+            handler_count.fetch_add(1, Ordering::SeqCst);
+            err.into()
+        });
+    }
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager))
+            .route("/page", web::get().to(page_before_guard)),
+    )
+    .await;
+
+    let response = test::call_service(&app, get("/page", Some("Bearer a*b"))).await;
+
+    (
+        response.status().as_u16(),
+        response.headers().contains_key(header::WWW_AUTHENTICATE),
+        unauthorized.load(Ordering::SeqCst),
+        handled.load(Ordering::SeqCst),
+    )
+}
+
+#[actix_web::test]
+async fn bad_header_is_reported_when_earlier_parameter_fails() {
+    let without_handler = bad_query_and_header(false).await;
+    let with_handler = bad_query_and_header(true).await;
+
+    assert_eq!(without_handler, (400, false, 1, 0));
+    assert_eq!(with_handler, (400, false, 1, 0));
+}
+
 #[actix_web::test]
 async fn user_does_not_leak_into_next_request() {
     let store = Store::standard();
