@@ -156,12 +156,12 @@ impl StatelessAuthManager {
     /// scopes and server errors. A missing manager is the exception, since no
     /// listener can be found then.
     ///
-    /// A bad credentials header is reported as soon as an extractor finds it. A
-    /// guard (`TokenRequired`, `Guarded`, `#[token_required]`) checks the header
-    /// when actix-web creates its future, so the report comes even when an earlier
-    /// parameter of the handler fails and its error becomes the response. The
-    /// loaders' rejections are reported when the loaders complete, so a request
-    /// whose extraction stops before they run reports none.
+    /// A missing or bad credentials header is reported as soon as an extractor
+    /// finds it. A guard (`TokenRequired`, `Guarded`, `#[token_required]`) checks
+    /// the header when actix-web creates its future, so the report comes even when
+    /// an earlier parameter of the handler fails and its error becomes the
+    /// response. The loaders' rejections are reported when the loaders complete,
+    /// so a request whose extraction stops before they run reports none.
     pub fn on_unauthorized(
         mut self,
         listener: impl Fn(&HttpRequest, &StatelessAuthError) + Send + Sync + 'static,
