@@ -8,10 +8,11 @@
 # inclusive cost of actix-web's `call_service` future divided by the number of
 # requests that callgrind saw, so it does not depend on the machine's load.
 # Before it measures, the bench sends one request per case and group to check the
-# statuses. Those 16 requests are in the count and move it by about one instruction. The
-# script runs the bench binary locally under valgrind for about 1 s of requests
-# per case (10 to 40 s with valgrind's slowdown), stops each run after 300 s at
-# most, and keeps the callgrind files in a temporary directory that it removes.
+# statuses. Those 16 requests are in the count and move it by about one instruction.
+#
+# Each case runs the bench binary locally under valgrind for about 1 s of
+# requests, about 3 s in all, and is stopped after 300 s at most. The callgrind
+# files go to a temporary directory, which the script removes.
 
 set -euo pipefail
 

@@ -184,7 +184,7 @@ struct Record<M: ?Sized> {
 }
 
 /// The ids of the token and user model types, kept in a static for each pair of
-/// types, so that the record holds a pointer instead of two 16-byte ids.
+/// types, so that the record stores a pointer instead of two 16-byte ids.
 struct ModelTypes {
     token: TypeId,
     user: TypeId,
