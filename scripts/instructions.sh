@@ -88,7 +88,7 @@ for case in "${cases[@]}"; do
     total="$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")"
     count="$(requests "$out")"
     if [ -z "$total" ] || [ "$count" -eq 0 ]; then
-        echo "callgrind recorded no request for ${case}; is it a case of the bench?" >&2
+        echo "callgrind recorded no request for ${case}; check that tests/benches/auth.rs still has this case" >&2
         exit 1
     fi
     per_request[$case]=$((total / count))

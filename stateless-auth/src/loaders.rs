@@ -148,7 +148,7 @@ where
     }
 }
 
-/// Logs a loader's server error and keeps the error for the response.
+/// Logs a loader's server error, and wraps the error in a rejection.
 #[cold]
 fn loader_error(loader: &str, err: StatelessAuthError) -> Rejection {
     if err.kind() == ErrorKind::Server {

@@ -15,13 +15,13 @@ use crate::spec::Requirement;
 /// A failed authentication, before it becomes a [`StatelessAuthError`].
 ///
 /// A `StatelessAuthError` takes 96 bytes, most of them for its challenge, and a
-/// `Result<Authenticated, StatelessAuthError>` as many. This type takes two words,
-/// so the outcome that the loaders' future returns and the slot keeps takes
+/// `Result<Authenticated, StatelessAuthError>` as many. This type takes two words
+/// (16 bytes on a 64-bit target), so the outcome that the loaders' future returns and the slot keeps takes
 /// three. The full error is built only for a rejection, with the route's
 /// challenge.
 #[derive(Clone, Debug)]
 pub(crate) enum Rejection {
-    /// The credentials header failed [`header::token_range`](crate::header::token_range).
+    /// The credentials header is missing, repeated or malformed.
     Header(HeaderError),
     /// The token loader found no token.
     InvalidToken,

@@ -72,9 +72,9 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
 /// schemes on one handler are a programming error, rejected with 500.
 ///
 /// A credentials header that fails the checks is reported to the listeners here,
-/// since the manager is at hand, and the slot keeps the rejection, marked as
-/// reported, for the other extractors of the request. Returns the extractor's
-/// error when it must respond at once.
+/// since the manager is at hand. The slot keeps the rejection, marked as reported,
+/// for the other extractors of the request. Returns the extractor's error when it
+/// must respond at once.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,

@@ -284,7 +284,7 @@ async fn header_rejection_before_guard_reports_once() {
 }
 
 #[actix_web::test]
-async fn header_rejection_before_guard_runs_error_handler_once() {
+async fn error_handler_runs_once_after_readers() {
     let store = Store::standard();
     let handled = Arc::new(AtomicUsize::new(0));
     let unauthorized = Arc::new(AtomicUsize::new(0));
@@ -353,7 +353,7 @@ async fn bad_query_and_header(with_error_handler: bool) -> (u16, bool, usize, us
 }
 
 #[actix_web::test]
-async fn bad_header_is_reported_when_earlier_parameter_fails() {
+async fn bad_header_reported_despite_earlier_failure() {
     let without_handler = bad_query_and_header(false).await;
     let with_handler = bad_query_and_header(true).await;
 
