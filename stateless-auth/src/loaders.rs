@@ -70,7 +70,13 @@ where
         token: Range<usize>,
         context: Context,
     ) -> AuthFuture {
-        Box::pin(AssertUnwindSafe(run(self, header, token, context)).catch_unwind())
+        // Allocating first lets the compiler build the future in the box. `Box::pin`
+        // builds it on the stack and copies it, 200 bytes in the crate's benchmark.
+        let future = Box::write(
+            Box::new_uninit(),
+            AssertUnwindSafe(run(self, header, token, context)).catch_unwind(),
+        );
+        Box::into_pin(future)
     }
 }
 
