@@ -93,9 +93,10 @@ fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenSt
 /// Replaces the handler's parameters by one `Guarded` extractor and binds the original
 /// patterns from it at the top of the body.
 ///
-/// Parameters written `CurrentUser<..>` or `CurrentToken<..>` go in `Guarded`'s
-/// third tuple, which is built from the authentication without extraction. Every
-/// other parameter goes in the second, which actix-web extracts. The tuples are
+/// Parameters written `CurrentUser<..>` or `CurrentToken<..>` go in the tuple of
+/// `Guarded`'s third type parameter, which is built from the authentication without
+/// extraction. Every other parameter goes in the tuple of the second, which
+/// actix-web extracts. The tuples are
 /// bound to a variable before they are destructured, so that a `_` parameter is
 /// still dropped when the handler returns, as it would be without the macro.
 fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {

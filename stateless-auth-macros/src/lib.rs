@@ -265,16 +265,17 @@ use proc_macro::TokenStream;
 /// are bound from it at the top of the body. Because the type is defined beside the
 /// function, the attribute cannot be used on a function inside an `impl` block.
 ///
-/// The second tuple lists the parameters that actix-web extracts. A handler has at
-/// most 16 parameters, because actix-web extracts tuples of up to 16 elements. A
-/// handler that needs more can group some into one tuple parameter, such as
+/// `Guarded`'s second type parameter, the tuple `(P1, P2, ..)`, lists the
+/// parameters that actix-web extracts. A handler has at most 16 of them, because
+/// actix-web extracts tuples of up to 16 elements. A handler that needs more can
+/// group some into one tuple parameter, such as
 /// `(path, query): (web::Path<u32>, web::Query<Filter>)`.
 ///
-/// The third tuple lists the parameters whose type is written `CurrentUser<..>` or
-/// `CurrentToken<..>`, alone or after the library's path: `Guarded` builds them
-/// straight from its authentication, which costs less than extracting them. When no
-/// parameter is written that way, the third tuple is left out. The attribute reads
-/// names, not types:
+/// The third type parameter, the tuple `(R1, R2, ..)`, lists the parameters whose
+/// type is written `CurrentUser<..>` or `CurrentToken<..>`, alone or after the
+/// library's path: `Guarded` builds them straight from its authentication, which
+/// costs less than extracting them. When no parameter is written that way, the
+/// third type parameter is left out. The attribute reads names, not types:
 ///
 /// - a type of another library named `CurrentUser<T>` and imported under that name
 ///   must then implement `FromAuthenticated`, and the compiler error explains this. Write it

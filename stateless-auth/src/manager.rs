@@ -81,6 +81,48 @@ impl StatelessAuthManager {
     /// Both may be `async fn` items or async closures and may hold their arguments
     /// across `.await`. Their futures need not be `Send`, because an actix-web
     /// worker runs each request on one thread.
+    ///
+    /// To query a database, move a clone of its connection pool into each closure,
+    /// and turn the driver's errors into a [`StatelessAuthError`], usually with
+    /// [`StatelessAuthError::server`] (500). Here `Pool` stands for a pool such as
+    /// sqlx's `SqlitePool`, which is cheap to clone:
+    ///
+    /// ```
+    /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+    ///
+    /// # #[derive(Clone)]
+    /// # struct Pool;
+    /// # struct DbError;
+    /// # impl Pool {
+    /// #     async fn token_row(&self, _: &str, _: &str) -> Result<Option<Token>, DbError> { Ok(None) }
+    /// #     async fn user_row(&self, _: i64) -> Result<Option<User>, DbError> { Ok(None) }
+    /// # }
+    /// struct Token {
+    ///     user_id: i64,
+    /// }
+    /// impl TokenMixin for Token {}
+    ///
+    /// struct User;
+    /// impl UserMixin for User {}
+    ///
+    /// fn manager(pool: Pool) -> StatelessAuthManager {
+    ///     let user_pool = pool.clone();
+    ///
+    ///     StatelessAuthManager::new(
+    ///         async move |token: &str, token_type: &str, _: &str| {
+    ///             pool.token_row(token, token_type)
+    ///                 .await
+    ///                 .map_err(|_| StatelessAuthError::server("token lookup failed"))
+    ///         },
+    ///         async move |token: &Token| {
+    ///             user_pool
+    ///                 .user_row(token.user_id)
+    ///                 .await
+    ///                 .map_err(|_| StatelessAuthError::server("user lookup failed"))
+    ///         },
+    ///     )
+    /// }
+    /// ```
     pub fn new<T, U, TL, UL>(token_loader: TL, user_loader: UL) -> Self
     where
         T: TokenMixin + 'static,
@@ -140,6 +182,12 @@ impl StatelessAuthManager {
     ///
     /// Listeners run in the order they were added, on the worker thread, so keep
     /// them short. A listener that panics is logged and skipped; the request goes on.
+    ///
+    /// A check after the loaders can still reject an authenticated request: a
+    /// [`FromAuthenticated`](crate::FromAuthenticated) value such as a role check, or
+    /// a `CurrentUser<U>` whose `U` is not the user loader's model (500). Such a
+    /// request reaches the [`on_unauthorized`](Self::on_unauthorized) listeners too,
+    /// once, so count outcomes with one of the two lists, not both.
     pub fn on_authorized(
         mut self,
         listener: impl Fn(&HttpRequest, &Authenticated) + Send + Sync + 'static,

@@ -13,10 +13,11 @@ use crate::spec::Requirement;
 
 /// The authenticated user, or `None` when the request has no credentials header.
 ///
-/// Only the absence of the header makes it `None`. A header that is present but
-/// malformed, a token that is unknown or expired, and a server error reject the
-/// request as [`CurrentUser`] would. actix-web's blanket `Option<T>` differs: it
-/// turns every error into `None`, so it would hide a failing database behind an
+/// Only a missing header, or one whose value is empty or only blanks, makes it
+/// `None`: the cases that a guard rejects with `No token provided`. A repeated or
+/// malformed header, a token that is unknown or expired, and a server error reject
+/// the request as [`CurrentUser`] would. actix-web's blanket `Option<T>` differs:
+/// it turns every error into `None`, so it would hide a failing database behind an
 /// anonymous visitor.
 ///
 /// ```no_run
@@ -61,7 +62,7 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
         };
 
         let started = req.extensions().contains::<AuthSlot>();
-        if !started && !req.headers().contains_key(&manager.header_name) {
+        if !started && no_credentials(req, manager) {
             return ExtractFuture::ready(Ok(OptionalUser { user: None }));
         }
 
@@ -74,6 +75,21 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
                 Ok(OptionalUser { user: Some(user) })
             },
         )
+    }
+}
+
+/// Reports whether the request has no credentials header, or one whose value is
+/// empty or only blanks: the cases that a guard rejects with `No token provided`.
+fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
+    let mut values = req.headers().get_all(&manager.header_name);
+
+    match (values.next(), values.next()) {
+        (None, _) => true,
+        (Some(value), None) => value
+            .as_bytes()
+            .iter()
+            .all(|&byte| matches!(byte, b' ' | b'\t')),
+        (Some(_), Some(_)) => false,
     }
 }
 

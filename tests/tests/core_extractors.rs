@@ -388,6 +388,40 @@ async fn optional_user_rejects_bad_credentials() {
 }
 
 #[actix_web::test]
+async fn optional_user_treats_blank_header_as_absent() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let empty = body_of(&app, get("/optional", Some(""))).await;
+    let blank = body_of(&app, get("/optional", Some(" \t "))).await;
+
+    assert_eq!(empty, (200, "None".to_owned()));
+    assert_eq!(blank, (200, "None".to_owned()));
+    assert_eq!(store.loads(), (0, 0));
+}
+
+#[actix_web::test]
+async fn optional_user_rejects_repeated_blank_headers() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = test::TestRequest::get()
+        .uri("/optional")
+        .append_header((header::AUTHORIZATION, ""))
+        .append_header((header::AUTHORIZATION, ""))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (
+            400,
+            "Request error: Multiple authorization headers".to_owned()
+        )
+    );
+}
+
+#[actix_web::test]
 async fn mismatched_user_type_is_server_error() {
     let store = Store::standard();
     let app = service!(manager(&store));
@@ -398,6 +432,29 @@ async fn mismatched_user_type_is_server_error() {
         status_and_error(response).await,
         (500, "Server error: Internal server error".to_owned())
     );
+}
+
+#[actix_web::test]
+async fn mismatched_user_type_reaches_both_listeners_once() {
+    let store = Store::standard();
+    let authorized = Arc::new(AtomicUsize::new(0));
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let (ok_count, err_count) = (Arc::clone(&authorized), Arc::clone(&unauthorized));
+    let manager = manager(&store)
+        .on_authorized(move |_, _| {
+            ok_count.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_unauthorized(move |_, err| {
+            assert_eq!(err.code(), 500);
+            err_count.fetch_add(1, Ordering::SeqCst);
+        });
+    let app = service!(manager);
+
+    let response = test::call_service(&app, get("/wrong_type", Some("Bearer alice-access"))).await;
+
+    assert_eq!(response.status(), 500);
+    assert_eq!(authorized.load(Ordering::SeqCst), 1);
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 1);
 }
 
 #[actix_web::test]
