@@ -143,6 +143,25 @@ async fn unknown_user_is_404_on_every_route() {
 }
 
 #[actix_web::test]
+async fn wrong_method_on_known_path_is_405() {
+    let api = Api::new().await;
+    let requests = [
+        TestRequest::post().uri("/secret"),
+        TestRequest::put().uri("/whoami"),
+        TestRequest::get().uri("/create_token"),
+        TestRequest::get().uri("/refresh_token"),
+        TestRequest::put().uri("/user"),
+    ];
+
+    for request in requests {
+        let reply = api.send(request).await;
+
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(reply.body.is_empty(), "{}", reply.text());
+    }
+}
+
+#[actix_web::test]
 async fn deleting_missing_token_pair_is_404() {
     let api = Api::new().await;
     api.create_user("alice").await;

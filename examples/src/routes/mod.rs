@@ -35,20 +35,15 @@ pub fn configure(pool: SqlitePool) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(auth_manager(pool.clone())))
             .app_data(web::Data::new(pool))
             .app_data(json_config())
-            .route("/", web::get().to(index))
-            .service(
-                web::resource("/user")
-                    .route(web::post().to(create_user))
-                    .route(web::delete().to(delete_user)),
-            )
-            .route("/create_token", web::post().to(create_token))
-            .route("/delete_token", web::delete().to(delete_token))
-            .route("/refresh_token", web::put().to(refresh_token))
-            .route("/secret", web::get().to(secret))
-            .route("/whoami", web::get().to(whoami))
-            .route(
-                "/no_current_stateless_user",
-                web::get().to(no_current_stateless_user),
-            );
+            // Resources rather than `route`, so that another method on a known path
+            // gets 405 instead of 404.
+            .service(web::resource("/").get(index))
+            .service(web::resource("/user").post(create_user).delete(delete_user))
+            .service(web::resource("/create_token").post(create_token))
+            .service(web::resource("/delete_token").delete(delete_token))
+            .service(web::resource("/refresh_token").put(refresh_token))
+            .service(web::resource("/secret").get(secret))
+            .service(web::resource("/whoami").get(whoami))
+            .service(web::resource("/no_current_stateless_user").get(no_current_stateless_user));
     }
 }
