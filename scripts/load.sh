@@ -8,10 +8,13 @@
 #   DURATION     seconds per wrk run (default 5)
 #   ROUNDS       rounds of one bare and one guarded run (default 5)
 #   CONNECTIONS  open connections (default 2)
-#   PORT         loopback port of the server (default 18089)
+#   PORT         loopback port of the bare route; the guarded route listens on
+#                the next one (default 18089)
 #
-# The server gets one worker thread and wrk one thread, so that the two share a
-# 2-core machine without starving each other. Rounds alternate the routes, and the
+# Each route is the only route of its own app in the server process, on a port
+# of its own, with the same path, so that neither pays for the router trying the
+# other first. Each app gets one worker thread and wrk one thread, so that the
+# two busy threads share a 2-core machine without starving each other. Rounds alternate the routes, and the
 # median of each route is reported, so that a slow moment on a shared machine
 # hits both. Only 127.0.0.1 is contacted, the total run is bounded by
 # ROUNDS * 2 * DURATION plus a 2-second warm-up, and the server is stopped on exit.
@@ -22,6 +25,7 @@ DURATION="${DURATION:-5}"
 ROUNDS="${ROUNDS:-5}"
 CONNECTIONS="${CONNECTIONS:-2}"
 PORT="${PORT:-18089}"
+GUARDED_PORT=$((PORT + 1))
 HOST="127.0.0.1"
 TOKEN="bench-access-token"
 
@@ -41,27 +45,31 @@ server="${target_dir}/release/examples/bench_server"
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
 
-# Wait up to 10 s for the port to accept connections.
-for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/${HOST}/${PORT}") 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "bench_server exited before it listened on ${HOST}:${PORT}" >&2
-        exit 1
-    fi
-    sleep 0.1
+# Wait up to 10 s for both ports to accept connections.
+for port in "$PORT" "$GUARDED_PORT"; do
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/${HOST}/${port}") 2>/dev/null; then
+            break
+        fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            echo "bench_server exited before it listened on ${HOST}:${port}" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
 done
 
-# Runs wrk against PATH with the given extra arguments and prints requests per second.
+BARE_URL="http://${HOST}:${PORT}/item"
+GUARDED_URL="http://${HOST}:${GUARDED_PORT}/item"
+
+# Runs wrk against URL with the given extra arguments and prints requests per second.
 requests_per_second() {
-    local path="$1"
+    local url="$1"
     shift
     local output
-    output="$(wrk --threads 1 --connections "$CONNECTIONS" --duration "${DURATION}s" "$@" \
-        "http://${HOST}:${PORT}${path}")"
+    output="$(wrk --threads 1 --connections "$CONNECTIONS" --duration "${DURATION}s" "$@" "$url")"
     if grep -q "Non-2xx" <<<"$output"; then
-        echo "wrk got error responses from ${path}:" >&2
+        echo "wrk got error responses from ${url}:" >&2
         echo "$output" >&2
         exit 1
     fi
@@ -75,20 +83,20 @@ median() {
 auth=(--header "Authorization: Bearer ${TOKEN}")
 
 echo "warming up for 2 s..." >&2
-wrk --threads 1 --connections "$CONNECTIONS" --duration 1s "http://${HOST}:${PORT}/bare" >/dev/null
-wrk --threads 1 --connections "$CONNECTIONS" --duration 1s "${auth[@]}" "http://${HOST}:${PORT}/guarded" >/dev/null
+wrk --threads 1 --connections "$CONNECTIONS" --duration 1s "${auth[@]}" "$BARE_URL" >/dev/null
+wrk --threads 1 --connections "$CONNECTIONS" --duration 1s "${auth[@]}" "$GUARDED_URL" >/dev/null
 
 bare_runs=()
 guarded_runs=()
 for round in $(seq 1 "$ROUNDS"); do
-    bare_runs+=("$(requests_per_second /bare "${auth[@]}")")
-    guarded_runs+=("$(requests_per_second /guarded "${auth[@]}")")
+    bare_runs+=("$(requests_per_second "$BARE_URL" "${auth[@]}")")
+    guarded_runs+=("$(requests_per_second "$GUARDED_URL" "${auth[@]}")")
     echo "round ${round}: bare ${bare_runs[-1]} req/s, guarded ${guarded_runs[-1]} req/s" >&2
 done
 
 bare="$(printf '%s\n' "${bare_runs[@]}" | median)"
 guarded="$(printf '%s\n' "${guarded_runs[@]}" | median)"
-echo "wrk: ${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, 1 thread, 1 server worker"
+echo "wrk: ${ROUNDS} rounds of ${DURATION} s per route, ${CONNECTIONS} connections, 1 thread, 1 server worker per route"
 echo "bare route:    ${bare} requests/s (median)"
 echo "guarded route: ${guarded} requests/s (median)"
 awk -v bare="$bare" -v guarded="$guarded" 'BEGIN { printf "guarded / bare: %.3f\n", guarded / bare }'

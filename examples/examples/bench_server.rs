@@ -1,14 +1,18 @@
 //! The server that `scripts/load.sh` drives with `wrk`: a bare route and a guarded
-//! route on one server, over an in-memory token map, with one worker thread.
+//! route in one process, over an in-memory token map.
 //!
 //! ```sh
 //! cargo run --release --example bench_server -- 127.0.0.1:18089
-//! curl http://127.0.0.1:18089/bare
-//! curl -H 'Authorization: Bearer bench-access-token' http://127.0.0.1:18089/guarded
+//! curl http://127.0.0.1:18089/item
+//! curl -H 'Authorization: Bearer bench-access-token' http://127.0.0.1:18090/item
 //! ```
 //!
-//! The address must be on the loopback interface. No log lines are written per
-//! request, so that logging does not dominate what is measured.
+//! The bare route listens on the given address and the guarded route on the next
+//! port. Each is the only route of its own app, with one worker thread, and both
+//! have the path `/item`, so that neither pays for the router trying the other
+//! route first or for a longer path. The address must be on the loopback
+//! interface. No log lines are written per request, so that logging does not
+//! dominate what is measured.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -22,7 +26,7 @@ use stateless_auth::{
 /// The token that `scripts/load.sh` sends to the guarded route.
 const TOKEN: &str = "bench-access-token";
 
-/// The address used when none is given.
+/// The bare route's address when none is given. The guarded route takes the next port.
 const DEFAULT_ADDRESS: &str = "127.0.0.1:18089";
 
 /// A token model: the user it belongs to.
@@ -84,28 +88,37 @@ async fn guarded() -> HttpResponse {
     ok()
 }
 
-/// Reads the listening address from the first argument and checks that it is on
-/// the loopback interface.
-fn address() -> Result<SocketAddr, String> {
+/// Reads the bare route's address from the first argument and checks that it and
+/// the next port are on the loopback interface.
+fn addresses() -> Result<(SocketAddr, SocketAddr), String> {
     let text = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
-    let address: SocketAddr = text.parse().map_err(|err| {
+    let bare: SocketAddr = text.parse().map_err(|err| {
         format!("invalid address {text:?}: {err}; give one such as {DEFAULT_ADDRESS}")
     })?;
 
-    if !address.ip().is_loopback() {
+    if !bare.ip().is_loopback() {
         return Err(format!(
-            "address {address} is not on the loopback interface; use 127.0.0.1 or [::1]"
+            "address {bare} is not on the loopback interface; use 127.0.0.1 or [::1]"
         ));
     }
-    Ok(address)
+    let Some(next_port) = bare.port().checked_add(1) else {
+        return Err(format!(
+            "port {} leaves no next port for the guarded route; give a lower one",
+            bare.port()
+        ));
+    };
+    Ok((bare, SocketAddr::new(bare.ip(), next_port)))
 }
+
+/// The path of both routes.
+const PATH: &str = "/item";
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let address = address().map_err(std::io::Error::other)?;
+    let (bare_address, guarded_address) = addresses().map_err(std::io::Error::other)?;
 
     let store = Arc::new(Store::new());
     let user_store = Arc::clone(&store);
@@ -115,16 +128,32 @@ async fn main() -> std::io::Result<()> {
         },
         async move |token: &Token| Ok(user_store.users.get(&token.user_id).copied()),
     ));
+    let bare_manager = manager.clone();
 
-    eprintln!("bench_server listening on http://{address} (routes /bare and /guarded)");
-    HttpServer::new(move || {
+    // Both apps carry the manager, so that they differ only in their handler.
+    let bare_server = HttpServer::new(move || {
         App::new()
-            .app_data(manager.clone())
-            .route("/bare", web::get().to(bare))
-            .route("/guarded", web::get().to(guarded))
+            .app_data(bare_manager.clone())
+            .route(PATH, web::get().to(bare))
     })
     .workers(1)
-    .bind(address)?
-    .run()
-    .await
+    .bind(bare_address)?
+    .run();
+    let guarded_server = HttpServer::new(move || {
+        App::new()
+            .app_data(manager.clone())
+            .route(PATH, web::get().to(guarded))
+    })
+    .workers(1)
+    .bind(guarded_address)?
+    .run();
+
+    eprintln!(
+        "bench_server listening on http://{bare_address}{PATH} (bare) and \
+         http://{guarded_address}{PATH} (guarded)"
+    );
+    // Each server stops on Ctrl-C or SIGTERM, and the process ends once the
+    // guarded one has stopped.
+    actix_web::rt::spawn(bare_server);
+    guarded_server.await
 }
