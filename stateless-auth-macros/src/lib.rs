@@ -41,6 +41,11 @@ use proc_macro::TokenStream;
 /// crate name such as `"my_auth"` is used as `::my_auth`, and a path that starts with
 /// `crate`, `self` or `super` is used as written.
 ///
+/// A token type is any string that the token loader understands, so a misspelled
+/// one compiles, and a loader that checks the type then rejects every token with
+/// 401. The debug log line of each rejection names the token type and scheme that
+/// the route requires.
+///
 /// # Examples
 ///
 /// ## `#[token_required]` and `#[token_required()]`

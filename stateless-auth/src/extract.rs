@@ -199,8 +199,9 @@ pub(crate) fn reject_after_success(
         return missing_manager();
     };
 
-    let err = slot::with_route_challenge(req, manager, err);
-    manager.report_rejection(req, &err);
+    let requirement = slot::route_requirement(req);
+    let err = slot::with_route_challenge(manager, err, requirement);
+    manager.report_rejection(req, &err, requirement);
     manager.response_error(err, req)
 }
 

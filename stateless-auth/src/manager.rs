@@ -14,6 +14,7 @@ use crate::error::{ErrorKind, StatelessAuthError};
 use crate::label::Label;
 use crate::loaders::{ErasedLoaders, Loaders};
 use crate::mixin::{TokenMixin, UserMixin};
+use crate::spec::Requirement;
 
 type AuthorizedListener = Box<dyn Fn(&HttpRequest, &Authenticated) + Send + Sync>;
 type UnauthorizedListener = Box<dyn Fn(&HttpRequest, &StatelessAuthError) + Send + Sync>;
@@ -273,11 +274,13 @@ impl StatelessAuthManager {
         self.error_handler.is_some()
     }
 
-    /// Runs the listeners for the final outcome of one request's authentication.
+    /// Runs the listeners for the final outcome of one request's authentication,
+    /// made for the route's `requirement`.
     pub(crate) fn report(
         &self,
         req: &HttpRequest,
         outcome: &Result<Authenticated, StatelessAuthError>,
+        requirement: &Requirement,
     ) {
         match outcome {
             Ok(authenticated) => {
@@ -285,23 +288,50 @@ impl StatelessAuthManager {
                     run_listener(req, || listener(req, authenticated));
                 }
             }
-            Err(err) => self.report_rejection(req, err),
+            Err(err) => self.report_rejection(req, err, Some(requirement)),
         }
     }
 
     /// Logs a rejection and runs the `on_unauthorized` listeners.
-    pub(crate) fn report_rejection(&self, req: &HttpRequest, err: &StatelessAuthError) {
-        log::debug!(
-            "rejected {} {}: {} error, status {}",
-            req.method(),
-            req.path(),
-            err.kind(),
-            err.code().as_u16()
-        );
+    ///
+    /// The log line names the token type and scheme of the route's `requirement`,
+    /// when it is known, so that a misspelled `token_type` shows there.
+    pub(crate) fn report_rejection(
+        &self,
+        req: &HttpRequest,
+        err: &StatelessAuthError,
+        requirement: Option<&Requirement>,
+    ) {
+        if log::log_enabled!(log::Level::Debug) {
+            self.log_rejection(req, err, requirement);
+        }
 
         for listener in &self.on_unauthorized {
             run_listener(req, || listener(req, err));
         }
+    }
+
+    /// Writes the debug line of a rejection.
+    #[cold]
+    fn log_rejection(
+        &self,
+        req: &HttpRequest,
+        err: &StatelessAuthError,
+        requirement: Option<&Requirement>,
+    ) {
+        let (method, path) = (req.method(), req.path());
+        let (kind, status) = (err.kind(), err.code().as_u16());
+        let Some(requirement) = requirement else {
+            log::debug!("rejected {method} {path}: {kind} error, status {status}");
+            return;
+        };
+
+        let token_type = requirement.token_type.unwrap_or(&self.default_token_type);
+        let scheme = requirement.auth_type.unwrap_or(&self.default_auth_type);
+        log::debug!(
+            "rejected {method} {path}: {kind} error, status {status}; \
+             the route requires token type {token_type:?} and scheme {scheme:?}"
+        );
     }
 
     /// Turns a rejection into the response error, through the error handler if one is set.

@@ -108,7 +108,7 @@ pub(crate) fn start(
         (Ok(KeptSlot::New), Some(err)) => reject_header(req, manager, err, requirement),
         (Ok(_), _) => Ok(()),
         (Err(err), _) => {
-            manager.report_rejection(req, &err);
+            manager.report_rejection(req, &err, Some(requirement));
             Err(manager.response_error(err, req))
         }
     }
@@ -124,7 +124,7 @@ fn reject_header(
     requirement: &Requirement,
 ) -> Result<(), actix_web::Error> {
     let err = Rejection::Header(err).into_error(manager, requirement);
-    manager.report_rejection(req, &err);
+    manager.report_rejection(req, &err, Some(requirement));
 
     // An extractor before this one in the handler's parameters may poll the slot
     // first, and an error handler must run only for the error that becomes the
@@ -205,7 +205,7 @@ pub(crate) fn poll(
         None => StatelessAuthError::server(INTERNAL),
     });
     if report && let Some(manager) = manager.get() {
-        manager.report(req, &outcome);
+        manager.report(req, &outcome, requirement);
     }
     Poll::Ready(outcome)
 }
@@ -232,19 +232,21 @@ fn panicked(req: &HttpRequest) -> Rejection {
     Rejection::Internal
 }
 
-/// Adds the challenge of the request's authentication to a rejection that an
-/// extractor made after that authentication succeeded, such as a model type
+/// Returns the requirement of the request's authentication, once it has started.
+pub(crate) fn route_requirement(req: &HttpRequest) -> Option<&'static Requirement> {
+    req.extensions()
+        .get::<AuthSlot>()
+        .map(|slot| slot.requirement)
+}
+
+/// Adds the challenge of the route's `requirement` to a rejection that an
+/// extractor made after the authentication succeeded, such as a model type
 /// mismatch or a failed role check.
 pub(crate) fn with_route_challenge(
-    req: &HttpRequest,
     manager: &StatelessAuthManager,
     err: StatelessAuthError,
+    requirement: Option<&Requirement>,
 ) -> StatelessAuthError {
-    let requirement = req
-        .extensions()
-        .get::<AuthSlot>()
-        .map(|slot| slot.requirement);
-
     match requirement {
         Some(requirement) => err.or_challenge(|| rejection::challenge(manager, requirement)),
         None => err,

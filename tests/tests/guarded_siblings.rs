@@ -648,6 +648,27 @@ async fn tokens_stay_out_of_logs() {
 }
 
 #[actix_web::test]
+async fn rejection_log_names_route_requirement() {
+    capture_logs();
+    let store = store();
+    let calls = Calls::default();
+    let manager = counting_manager(&store, &calls, false);
+
+    let outcome = post(Some(manager), "/plain", "unknown-token-4419").await;
+
+    assert_eq!(outcome.status, 401);
+    let records = records_with("rejected POST /plain");
+    assert!(!records.is_empty(), "no rejection was logged");
+    for record in records {
+        assert!(
+            record.ends_with(r#"the route requires token type "access" and scheme "Bearer""#),
+            "{record}"
+        );
+    }
+    assert!(records_with("4419").is_empty());
+}
+
+#[actix_web::test]
 async fn repoll_after_custom_rejection_reports_once() {
     let store = store();
     let calls = Calls::default();
