@@ -14,9 +14,9 @@
 # Each route is the only route of its own app in the server process, on a port
 # of its own, with the same path, so that neither pays for the router trying the
 # other first. Each app gets one worker thread and wrk one thread, so that the
-# two busy threads share a 2-core machine without starving each other. Rounds alternate the routes, and the
-# median of each route is reported, so that a slow moment on a shared machine
-# hits both. Only 127.0.0.1 is contacted, the total run is bounded by
+# two busy threads share a 2-core machine without starving each other. Rounds
+# alternate the routes, and the median of each route is reported, so that a slow
+# moment on a shared machine hits both. Only 127.0.0.1 is contacted, the total run is bounded by
 # ROUNDS * 2 * DURATION plus a 2-second warm-up, and the server is stopped on exit.
 
 set -euo pipefail

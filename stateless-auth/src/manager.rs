@@ -83,17 +83,22 @@ impl StatelessAuthManager {
     /// across `.await`. Their futures need not be `Send`, because an actix-web
     /// worker runs each request on one thread.
     ///
-    /// To query a database, move a clone of its connection pool into each closure,
-    /// and turn the driver's errors into a [`StatelessAuthError`], usually with
-    /// [`StatelessAuthError::server`] (500). Here `Pool` stands for a pool such as
-    /// sqlx's `SqlitePool`, which is cheap to clone:
+    /// To query a database, move a clone of its connection pool into each closure.
+    /// Turn the driver's errors into a 500 with [`StatelessAuthError::server`].
+    /// Its message goes to the client, so log the driver's error and keep the
+    /// message generic. Here `Pool` stands for a pool such as sqlx's `SqlitePool`,
+    /// which is cheap to clone:
     ///
     /// ```
     /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
     ///
     /// # #[derive(Clone)]
     /// # struct Pool;
+    /// # #[derive(Debug)]
     /// # struct DbError;
+    /// # impl std::fmt::Display for DbError {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("db") }
+    /// # }
     /// # impl Pool {
     /// #     async fn token_row(&self, _: &str, _: &str) -> Result<Option<Token>, DbError> { Ok(None) }
     /// #     async fn user_row(&self, _: i64) -> Result<Option<User>, DbError> { Ok(None) }
@@ -111,15 +116,16 @@ impl StatelessAuthManager {
     ///
     ///     StatelessAuthManager::new(
     ///         async move |token: &str, token_type: &str, _: &str| {
-    ///             pool.token_row(token, token_type)
-    ///                 .await
-    ///                 .map_err(|_| StatelessAuthError::server("token lookup failed"))
+    ///             pool.token_row(token, token_type).await.map_err(|err| {
+    ///                 log::error!("loading a {token_type} token failed: {err}");
+    ///                 StatelessAuthError::server("Internal server error")
+    ///             })
     ///         },
     ///         async move |token: &Token| {
-    ///             user_pool
-    ///                 .user_row(token.user_id)
-    ///                 .await
-    ///                 .map_err(|_| StatelessAuthError::server("user lookup failed"))
+    ///             user_pool.user_row(token.user_id).await.map_err(|err| {
+    ///                 log::error!("loading user {} failed: {err}", token.user_id);
+    ///                 StatelessAuthError::server("Internal server error")
+    ///             })
     ///         },
     ///     )
     /// }
