@@ -94,22 +94,22 @@ fn addresses() -> Result<(SocketAddr, SocketAddr), String> {
     let text = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
-    let bare: SocketAddr = text.parse().map_err(|err| {
+    let bare_address: SocketAddr = text.parse().map_err(|err| {
         format!("invalid address {text:?}: {err}; give one such as {DEFAULT_ADDRESS}")
     })?;
 
-    if !bare.ip().is_loopback() {
+    if !bare_address.ip().is_loopback() {
         return Err(format!(
-            "address {bare} is not on the loopback interface; use 127.0.0.1 or [::1]"
+            "address {bare_address} is not on the loopback interface; use 127.0.0.1 or [::1]"
         ));
     }
-    let Some(next_port) = bare.port().checked_add(1) else {
+    let Some(next_port) = bare_address.port().checked_add(1) else {
         return Err(format!(
             "port {} leaves no next port for the guarded route; give a lower one",
-            bare.port()
+            bare_address.port()
         ));
     };
-    Ok((bare, SocketAddr::new(bare.ip(), next_port)))
+    Ok((bare_address, SocketAddr::new(bare_address.ip(), next_port)))
 }
 
 /// The path of both routes.

@@ -275,6 +275,16 @@ impl StatelessAuthManager {
         !self.on_authorized.is_empty()
     }
 
+    /// Returns the token type that `requirement` names, or the configured default.
+    pub(crate) fn token_type_for<'a>(&'a self, requirement: &Requirement) -> &'a str {
+        requirement.token_type.unwrap_or(&self.default_token_type)
+    }
+
+    /// Returns the scheme that `requirement` names, or the configured default.
+    pub(crate) fn scheme_for<'a>(&'a self, requirement: &Requirement) -> &'a str {
+        requirement.auth_type.unwrap_or(&self.default_auth_type)
+    }
+
     /// Reports whether an [`error_handler`](Self::error_handler) is set.
     pub(crate) fn has_error_handler(&self) -> bool {
         self.error_handler.is_some()
@@ -300,8 +310,8 @@ impl StatelessAuthManager {
 
     /// Logs a rejection and runs the `on_unauthorized` listeners.
     ///
-    /// The log line names the token type and scheme of the route's `requirement`,
-    /// when it is known, so that a misspelled `token_type` shows there.
+    /// With the route's `requirement`, when it is known, the log line also names the
+    /// token type and scheme, so that a misspelled `token_type` shows there.
     pub(crate) fn report_rejection(
         &self,
         req: &HttpRequest,
@@ -332,8 +342,8 @@ impl StatelessAuthManager {
             return;
         };
 
-        let token_type = requirement.token_type.unwrap_or(&self.default_token_type);
-        let scheme = requirement.auth_type.unwrap_or(&self.default_auth_type);
+        let token_type = self.token_type_for(requirement);
+        let scheme = self.scheme_for(requirement);
         log::debug!(
             "rejected {method} {path}: {kind} error, status {status}; \
              the route requires token type {token_type:?} and scheme {scheme:?}"

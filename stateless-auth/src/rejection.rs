@@ -16,9 +16,9 @@ use crate::spec::Requirement;
 ///
 /// A `StatelessAuthError` takes 96 bytes, most of them for its challenge, and a
 /// `Result<Authenticated, StatelessAuthError>` as many. This type takes two words
-/// (16 bytes on a 64-bit target), so the outcome that the loaders' future returns and the slot keeps takes
-/// three. The full error is built only for a rejection, with the route's
-/// challenge.
+/// (16 bytes on a 64-bit target), so the outcome that the loaders' future returns
+/// and the slot keeps takes three. The full error is built only for a rejection,
+/// with the route's challenge.
 #[derive(Clone, Debug)]
 pub(crate) enum Rejection {
     /// The credentials header is missing, repeated or malformed.
@@ -50,10 +50,10 @@ impl Rejection {
         match self {
             Rejection::Header(err) => header_error(manager, err, challenge()),
             Rejection::InvalidToken => StatelessAuthError::token("Invalid token"),
-            Rejection::Expired => {
-                let token_type = Label::pick(requirement.token_type, &manager.default_token_type);
-                StatelessAuthError::token(format!("{} token expired", &*token_type))
-            }
+            Rejection::Expired => StatelessAuthError::token(format!(
+                "{} token expired",
+                manager.token_type_for(requirement)
+            )),
             Rejection::InactiveUser => StatelessAuthError::token("Invalid User"),
             Rejection::InsufficientScope => StatelessAuthError::scope("Insufficient scope"),
             // A 500 never renders a challenge, so none is attached.

@@ -272,8 +272,8 @@ fn begin(
 
 /// Reports whether two requirements ask for the same token type and scheme.
 fn same_credentials(manager: &StatelessAuthManager, a: &Requirement, b: &Requirement) -> bool {
-    let token_type = |r: &Requirement| r.token_type.unwrap_or(&manager.default_token_type);
-    let auth_type = |r: &Requirement| r.auth_type.unwrap_or(&manager.default_auth_type);
-
-    token_type(a) == token_type(b) && auth_type(a).eq_ignore_ascii_case(auth_type(b))
+    manager.token_type_for(a) == manager.token_type_for(b)
+        && manager
+            .scheme_for(a)
+            .eq_ignore_ascii_case(manager.scheme_for(b))
 }
