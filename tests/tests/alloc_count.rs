@@ -97,7 +97,7 @@ async fn count_case(app: &impl App, case: Case, build: fn(Case) -> actix_http::R
 }
 
 #[actix_rt::test]
-async fn guarded_request_adds_at_most_three_allocations() {
+async fn allocations_per_request_stay_within_budget() {
     let mut counts = Vec::new();
     for case in Case::ALL {
         let app = support::service(case).await;
@@ -149,6 +149,19 @@ async fn guarded_request_adds_at_most_three_allocations() {
         guarded + 1,
         "a header value copied from a &str adds more than its promotion on first clone"
     );
+    for case in [
+        Case::MissingHeader,
+        Case::UnknownToken,
+        Case::MalformedHeader,
+    ] {
+        let rejected = count_of(case).allocations;
+        assert!(
+            rejected < guarded,
+            "a rejected request ({}) allocates {rejected} times, and an authenticated one \
+             {guarded} times",
+            case.name()
+        );
+    }
     for case in [Case::Bare, Case::Guarded, Case::GuardedModels, Case::Peer] {
         let reallocations = count_of(case).reallocations;
         assert_eq!(reallocations, 0, "case {} reallocates", case.name());

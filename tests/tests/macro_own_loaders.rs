@@ -1,0 +1,271 @@
+//! A `#[token_required]` guard is its handler's only parameter, so it polls the
+//! loaders itself rather than through the request's extensions.
+//!
+//! The tests check what that must keep: loaders that return `Pending` first, one
+//! listener call per outcome, the error handler, a panicking loader, readers of the
+//! authentication in middleware, and a middleware that authenticated the request
+//! before the handler.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpResponse, get, test, web};
+use stateless_auth::{
+    Authenticated, CurrentUser, OptionalUser, StatelessAuthManager, token_required,
+};
+use stateless_auth_tests::{PANIC_TOKEN, Store, User, manager, status_and_error};
+
+/// Returns the user's name.
+#[token_required]
+#[get("/whoami")]
+async fn whoami(user: CurrentUser<User>) -> String {
+    user.name.clone()
+}
+
+/// Calls of the manager's listeners and error handler.
+#[derive(Clone, Default)]
+struct Calls {
+    authorized: Arc<AtomicUsize>,
+    unauthorized: Arc<AtomicUsize>,
+    error_handler: Arc<AtomicUsize>,
+}
+
+impl Calls {
+    fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.authorized.load(Ordering::SeqCst),
+            self.unauthorized.load(Ordering::SeqCst),
+            self.error_handler.load(Ordering::SeqCst),
+        )
+    }
+}
+
+/// Creates a manager over `store` that counts its listener calls.
+fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
+    let authorized = Arc::clone(&calls.authorized);
+    let unauthorized = Arc::clone(&calls.unauthorized);
+
+    manager(store)
+        .on_authorized(move |_, _| {
+            authorized.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_unauthorized(move |_, _| {
+            unauthorized.fetch_add(1, Ordering::SeqCst);
+        })
+}
+
+/// Like [`counting_manager`], with an error handler that responds with 418 and counts
+/// its calls.
+fn handling_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
+    let handled = Arc::clone(&calls.error_handler);
+
+    counting_manager(store, calls).error_handler(move |err, _| {
+        handled.fetch_add(1, Ordering::SeqCst);
+        let response = HttpResponse::build(StatusCode::IM_A_TEAPOT).body(err.msg().to_owned());
+        InternalError::from_response(err, response).into()
+    })
+}
+
+/// Creates an app with [`whoami`] and a middleware that copies the name of the
+/// authenticated user, read from the request's extensions after the handler ran,
+/// into an `x-user` header.
+fn app(
+    manager: StatelessAuthManager,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    App::new()
+        .app_data(web::Data::new(manager))
+        .wrap_fn(|req, srv| {
+            let response = srv.call(req);
+            async move {
+                let mut response = response.await?;
+                let name = Authenticated::from_extensions(&response.request().extensions())
+                    .and_then(|auth| auth.user::<User>().map(|user| user.name.clone()))
+                    .unwrap_or_else(|| "none".to_owned());
+                response.headers_mut().insert(
+                    HeaderName::from_static("x-user"),
+                    HeaderValue::from_str(&name).unwrap(),
+                );
+                Ok(response)
+            }
+        })
+        .service(whoami)
+}
+
+/// Sends a GET for `path` with `authorization`, if any, and returns the status, the
+/// `x-user` header and the JSON error or body.
+async fn send(
+    manager: StatelessAuthManager,
+    path: &str,
+    authorization: Option<&str>,
+) -> (u16, String, String) {
+    let app = test::init_service(app(manager)).await;
+    let mut req = test::TestRequest::get().uri(path);
+    if let Some(value) = authorization {
+        req = req.insert_header((header::AUTHORIZATION, value));
+    }
+
+    let response = test::call_service(&app, req.to_request()).await;
+
+    let user = response
+        .headers()
+        .get("x-user")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    if response.status().is_success() {
+        let status = response.status().as_u16();
+        let body = test::read_body(response).await;
+        return (status, user, String::from_utf8(body.to_vec()).unwrap());
+    }
+    let (status, error) = status_and_error(response).await;
+    (status, user, error)
+}
+
+#[actix_web::test]
+async fn pending_loaders_complete_and_report_once() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let outcome = send(
+        counting_manager(&store, &calls),
+        "/whoami",
+        Some("Bearer slow-alice-access"),
+    )
+    .await;
+
+    assert_eq!(outcome, (200, "alice".to_owned(), "alice".to_owned()));
+    assert_eq!(store.loads(), (1, 1));
+    assert_eq!(calls.counts(), (1, 0, 0));
+}
+
+#[actix_web::test]
+async fn loader_rejection_reports_once_and_leaves_no_authentication() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let outcome = send(
+        counting_manager(&store, &calls),
+        "/whoami",
+        Some("Bearer nobody"),
+    )
+    .await;
+
+    assert_eq!(
+        outcome,
+        (
+            401,
+            "none".to_owned(),
+            "Token error: Invalid token".to_owned()
+        )
+    );
+    assert_eq!(store.loads(), (1, 0));
+    assert_eq!(calls.counts(), (0, 1, 0));
+}
+
+#[actix_web::test]
+async fn error_handler_runs_once_for_each_rejection() {
+    let cases = [
+        (None, (0, 0)),
+        (Some("Bearer nobody"), (1, 0)),
+        (Some("Bearer slow-alice-refresh"), (1, 0)),
+        (Some("Bearer bob-access"), (1, 1)),
+    ];
+
+    for (authorization, loads) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let (status, user, _) =
+            send(handling_manager(&store, &calls), "/whoami", authorization).await;
+
+        assert_eq!(status, 418, "{authorization:?}");
+        assert_eq!(user, "none", "{authorization:?}");
+        assert_eq!(store.loads(), loads, "{authorization:?}");
+        assert_eq!(calls.counts(), (0, 1, 1), "{authorization:?}");
+    }
+}
+
+#[actix_web::test]
+async fn panicking_loader_gets_500_and_reports_once() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let outcome = send(
+        counting_manager(&store, &calls),
+        "/whoami",
+        Some(&format!("Bearer {PANIC_TOKEN}")),
+    )
+    .await;
+
+    assert_eq!(
+        outcome,
+        (
+            500,
+            "none".to_owned(),
+            "Server error: Internal server error".to_owned()
+        )
+    );
+    assert_eq!(calls.counts(), (0, 1, 0));
+}
+
+/// Authenticates the request before the handler, with the configured defaults, and
+/// copies the user's name into an `x-middleware-user` header.
+async fn authenticate_first(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let user = req.extract::<OptionalUser<User>>().await?;
+    let name = user
+        .user()
+        .map_or_else(|| "none".to_owned(), |user| user.name.clone());
+
+    let mut response = next.call(req).await?;
+    response.headers_mut().insert(
+        HeaderName::from_static("x-middleware-user"),
+        HeaderValue::from_str(&name).unwrap(),
+    );
+    Ok(response)
+}
+
+#[actix_web::test]
+async fn guard_reuses_authentication_that_middleware_completed() {
+    let store = Store::standard();
+    let calls = Calls::default();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(counting_manager(&store, &calls)))
+            .wrap(from_fn(authenticate_first))
+            .service(whoami),
+    )
+    .await;
+    let req = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let response = test::call_service(&app, req).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get("x-middleware-user").unwrap(),
+        "alice"
+    );
+    assert_eq!(store.loads(), (1, 1), "the guard ran the loaders again");
+    assert_eq!(calls.counts(), (1, 0, 0));
+    assert_eq!(test::read_body(response).await, "alice");
+}
