@@ -86,7 +86,6 @@ fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenSt
             const TOKEN_TYPE: ::core::option::Option<&'static str> = #token_type;
             const AUTH_TYPE: ::core::option::Option<&'static str> = #auth_type;
             const SCOPES: &'static [&'static str] = &[#(#scopes),*];
-            const ONLY_PARAMETER: bool = true;
         }
     }
 }
@@ -225,7 +224,6 @@ mod tests {
                 const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::Some("refresh");
                 const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const SCOPES: &'static [&'static str] = &["a", "b"];
-                const ONLY_PARAMETER: bool = true;
             }
 
             /// Creates an item.
@@ -326,7 +324,6 @@ mod tests {
                 const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const SCOPES: &'static [&'static str] = &[];
-                const ONLY_PARAMETER: bool = true;
             }
 
             async fn index(_: ::stateless_auth::Guarded<__stateless_auth_spec_index, ()>) -> &'static str {

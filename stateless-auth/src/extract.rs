@@ -1,7 +1,6 @@
 //! The future behind every extractor of this crate.
 
 use std::future::Future;
-use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -10,7 +9,7 @@ use actix_web::{HttpRequest, web};
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
 use crate::manager::{LazyManager, StatelessAuthManager, missing_manager};
-use crate::slot::{self, Started};
+use crate::slot;
 use crate::spec::Requirement;
 
 /// When an extractor starts authentication.
@@ -149,43 +148,6 @@ pub(crate) fn start_now(
     };
 
     slot::start(req, manager, requirement)
-}
-
-/// Starts authenticating `req` for a guard that is its handler's only parameter,
-/// as [`slot::start_own`] describes.
-pub(crate) fn start_own_now(req: &HttpRequest, requirement: &'static Requirement) -> Started {
-    let Some(manager) = StatelessAuthManager::of(req) else {
-        return Started::Rejected(missing_manager());
-    };
-
-    slot::start_own(req, manager, requirement)
-}
-
-/// Polls the authentication of a guard with `requirement`, however it started, and
-/// turns a rejection into the guard's error.
-// Inlined into `GuardedFuture::poll`, where the compiler left it a call, this
-// saves about 30 instructions per request in the crate's benchmark (callgrind).
-#[inline(always)]
-pub(crate) fn poll_started(
-    req: &HttpRequest,
-    cx: &mut Context<'_>,
-    started: &mut Started,
-    requirement: &'static Requirement,
-) -> Poll<Result<Authenticated, actix_web::Error>> {
-    let outcome = match started {
-        Started::Own(loaders) => ready!(slot::poll_own(req, cx, loaders, requirement)),
-        Started::Shared => return poll_project(req, cx, |_, authenticated| Ok(authenticated)),
-        Started::Rejected(_) => {
-            let Started::Rejected(err) = mem::replace(started, Started::Shared) else {
-                unreachable!("the rejection was matched above");
-            };
-            return Poll::Ready(Err(err));
-        }
-    };
-
-    // Frees the loaders' future.
-    *started = Started::Shared;
-    Poll::Ready(outcome.map_err(|rejection| slot::reject_own(req, rejection, requirement)))
 }
 
 /// Polls the authentication of `req`, which [`start_now`] must have begun, and

@@ -12,12 +12,8 @@ use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::extract::{
-    poll_started, polled_after_completion, reject_after_success, start_now, start_own_now,
-};
+use crate::extract::{poll_project, polled_after_completion, start_now};
 use crate::from_authenticated::FromAuthenticated;
-use crate::manager::StatelessAuthManager;
-use crate::slot::Started;
 use crate::spec::{Requirement, TokenSpec};
 
 /// Authenticates the request with spec `S`, and only then extracts `Args`.
@@ -94,18 +90,8 @@ where
     type Future = GuardedFuture<S, Args, Auth>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let requirement = const { &Requirement::of::<S>() };
-        let started = if S::ONLY_PARAMETER {
-            start_own_now(req, requirement)
-        } else {
-            match start_now(req, requirement) {
-                Ok(()) => Started::Shared,
-                Err(err) => Started::Rejected(err),
-            }
-        };
-
         GuardedFuture {
-            started,
+            rejected: start_now(req, const { &Requirement::of::<S>() }).err(),
             req: req.clone(),
             payload: payload.take(),
             authenticated: None,
@@ -131,8 +117,8 @@ pin_project! {
     pub struct GuardedFuture<S: TokenSpec, Args: FromRequest, Auth = ()> {
         req: HttpRequest,
         payload: Payload,
-        // The way the authentication started, kept until it completes.
-        started: Started,
+        // The rejection of a request whose authentication failed to start.
+        rejected: Option<actix_web::Error>,
         authenticated: Option<(Authenticated, Auth)>,
         #[pin]
         args: Option<Args::Future>,
@@ -159,18 +145,12 @@ where
 
         let result = 'steps: {
             if this.args.is_none() {
-                let requirement = const { &Requirement::of::<S>() };
-                let authenticated =
-                    match ready!(poll_started(this.req, cx, this.started, requirement)) {
-                        Ok(authenticated) => authenticated,
-                        Err(err) => break 'steps Err(err),
-                    };
-                match build::<S, Auth>(authenticated) {
-                    Ok(built) => *this.authenticated = Some(built),
-                    Err(err) => {
-                        let manager = StatelessAuthManager::of(this.req);
-                        break 'steps Err(reject_after_success(this.req, manager, err));
-                    }
+                if let Some(err) = this.rejected.take() {
+                    break 'steps Err(err);
+                }
+                match ready!(poll_project(this.req, cx, build::<S, Auth>)) {
+                    Ok(authenticated) => *this.authenticated = Some(authenticated),
+                    Err(err) => break 'steps Err(err),
                 }
                 this.args
                     .set(Some(Args::from_request(this.req, this.payload)));
@@ -203,6 +183,7 @@ where
 /// Checks the scopes of `S`, then builds `Auth` from the authentication.
 #[inline]
 fn build<S: TokenSpec, Auth: FromAuthenticated>(
+    _: &HttpRequest,
     authenticated: Authenticated,
 ) -> Result<(Authenticated, Auth), StatelessAuthError> {
     authenticated.require_scopes(S::SCOPES)?;

@@ -299,15 +299,12 @@ impl StatelessAuthManager {
         requirement: &Requirement,
     ) {
         match outcome {
-            Ok(authenticated) => self.report_authorized(req, authenticated),
+            Ok(authenticated) => {
+                for listener in &self.on_authorized {
+                    run_listener(req, || listener(req, authenticated));
+                }
+            }
             Err(err) => self.report_rejection(req, err, Some(requirement)),
-        }
-    }
-
-    /// Runs the `on_authorized` listeners.
-    pub(crate) fn report_authorized(&self, req: &HttpRequest, authenticated: &Authenticated) {
-        for listener in &self.on_authorized {
-            run_listener(req, || listener(req, authenticated));
         }
     }
 

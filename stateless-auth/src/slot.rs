@@ -6,11 +6,6 @@
 //! that slot, so the loaders run once, and the first extractor to receive the
 //! outcome runs the listeners, so they run once too. A rejected credentials
 //! header is reported by the extractor that finds it, when it starts.
-//!
-//! A `#[token_required]` guard is its handler's only parameter, so nothing can wait
-//! for its authentication beside it. It keeps the loaders' future itself
-//! ([`start_own`]) and stores a slot only once the loaders accept the request, for
-//! the extractors among its parameters, the handler and middleware to read.
 
 use std::task::{Context, Poll, ready};
 
@@ -21,7 +16,7 @@ use crate::error::StatelessAuthError;
 use crate::header::{self, HeaderError};
 use crate::label::Label;
 use crate::loaders::{self, AuthFuture, INTERNAL};
-use crate::manager::{LazyManager, StatelessAuthManager, missing_manager};
+use crate::manager::{LazyManager, StatelessAuthManager};
 use crate::rejection::{self, Rejection};
 use crate::spec::Requirement;
 
@@ -85,7 +80,12 @@ pub(crate) fn start(
     manager: &StatelessAuthManager,
     requirement: &'static Requirement,
 ) -> Result<(), actix_web::Error> {
-    let (state, header_error) = match begin(req, manager, requirement) {
+    let context = loaders::Context {
+        token_type: Label::pick(requirement.token_type, &manager.default_token_type),
+        auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
+        scopes: requirement.scopes,
+    };
+    let (state, header_error) = match begin(req, manager, context) {
         Ok(future) => (State::Pending(future), None),
         Err(err) => (State::Reported(Err(Rejection::Header(err))), Some(err)),
     };
@@ -123,7 +123,8 @@ fn reject_header(
     err: HeaderError,
     requirement: &Requirement,
 ) -> Result<(), actix_web::Error> {
-    let err = report_header(req, manager, err, requirement);
+    let err = Rejection::Header(err).into_error(manager, requirement);
+    manager.report_rejection(req, &err, Some(requirement));
 
     // An extractor before this one in the handler's parameters may poll the slot
     // first, and an error handler must run only for the error that becomes the
@@ -132,122 +133,6 @@ fn reject_header(
         return Ok(());
     }
     Err(manager.response_error(err, req))
-}
-
-/// Reports the rejection of the credentials header to the listeners, and returns
-/// its error.
-#[cold]
-fn report_header(
-    req: &HttpRequest,
-    manager: &StatelessAuthManager,
-    err: HeaderError,
-    requirement: &Requirement,
-) -> StatelessAuthError {
-    let err = Rejection::Header(err).into_error(manager, requirement);
-    manager.report_rejection(req, &err, Some(requirement));
-
-    err
-}
-
-/// The way a guard's authentication started.
-pub(crate) enum Started {
-    /// In the request's extensions, where every extractor of the request shares it.
-    Shared,
-    /// In the guard's own future, because the guard is its handler's only parameter.
-    Own(OwnLoaders),
-    /// Not at all: the request is rejected with this error.
-    Rejected(actix_web::Error),
-}
-
-/// The loaders of a guard that is its handler's only parameter, which the guard's
-/// future keeps and polls itself.
-pub(crate) struct OwnLoaders {
-    future: AuthFuture,
-    authorized_listeners: bool,
-}
-
-/// Starts authenticating `req` for a guard that is its handler's only parameter.
-///
-/// No other extractor of the handler can wait for the outcome, so the loaders'
-/// future goes to the caller, and nothing is stored in the request's extensions
-/// until the loaders accept the request. A rejected credentials header is reported
-/// and turned into the extractor's error at once, through the error handler if one
-/// is set.
-///
-/// When a middleware has already started the authentication of `req`, the guard
-/// shares it through the extensions instead, as [`start`] describes.
-#[inline]
-pub(crate) fn start_own(
-    req: &HttpRequest,
-    manager: &StatelessAuthManager,
-    requirement: &'static Requirement,
-) -> Started {
-    if req.extensions().contains::<AuthSlot>() {
-        return match start(req, manager, requirement) {
-            Ok(()) => Started::Shared,
-            Err(err) => Started::Rejected(err),
-        };
-    }
-
-    match begin(req, manager, requirement) {
-        Ok(future) => Started::Own(OwnLoaders {
-            future,
-            authorized_listeners: manager.has_authorized_listeners(),
-        }),
-        Err(err) => {
-            let err = report_header(req, manager, err, requirement);
-            Started::Rejected(manager.response_error(err, req))
-        }
-    }
-}
-
-/// Polls the loaders that [`start_own`] returned for `requirement`.
-///
-/// An accepted request's authentication is then stored in the request's
-/// extensions, where the guard's parameters, the handler and middleware read it,
-/// and reported to the `on_authorized` listeners. A rejection is left to
-/// [`reject_own`].
-pub(crate) fn poll_own(
-    req: &HttpRequest,
-    cx: &mut Context<'_>,
-    loaders: &mut OwnLoaders,
-    requirement: &'static Requirement,
-) -> Poll<Result<Authenticated, Rejection>> {
-    let authenticated = match ready!(loaders.future.as_mut().poll(cx)) {
-        Ok(Ok(authenticated)) => authenticated,
-        Ok(Err(rejection)) => return Poll::Ready(Err(rejection)),
-        Err(_) => return Poll::Ready(Err(panicked(req))),
-    };
-
-    let slot = AuthSlot {
-        requirement,
-        state: State::Reported(Ok(authenticated.clone())),
-        authorized_listeners: loaders.authorized_listeners,
-    };
-    req.extensions_mut().insert(slot);
-    if loaders.authorized_listeners
-        && let Some(manager) = StatelessAuthManager::of(req)
-    {
-        manager.report_authorized(req, &authenticated);
-    }
-    Poll::Ready(Ok(authenticated))
-}
-
-/// Turns a rejection of the loaders that [`start_own`] returned into the guard's
-/// error, and reports it to the listeners.
-#[cold]
-pub(crate) fn reject_own(
-    req: &HttpRequest,
-    rejection: Rejection,
-    requirement: &Requirement,
-) -> actix_web::Error {
-    let Some(manager) = StatelessAuthManager::of(req) else {
-        return missing_manager();
-    };
-
-    let err = rejection.into_error(manager, requirement);
-    manager.report_rejection(req, &err, Some(requirement));
-    manager.response_error(err, req)
 }
 
 /// The slot that a second start of authentication in one request leaves in place.
@@ -368,18 +253,12 @@ pub(crate) fn with_route_challenge(
     }
 }
 
-/// Reads and checks the credentials header, then starts the loaders for
-/// `requirement`.
+/// Reads and checks the credentials header, then starts the loaders.
 fn begin(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
-    requirement: &Requirement,
+    context: loaders::Context,
 ) -> Result<AuthFuture, HeaderError> {
-    let context = loaders::Context {
-        token_type: Label::pick(requirement.token_type, &manager.default_token_type),
-        auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
-        scopes: requirement.scopes,
-    };
     let value = header::single_header(req.headers(), &manager.header_name)?;
     let token = header::token_range(
         value.as_bytes(),

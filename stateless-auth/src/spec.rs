@@ -27,14 +27,6 @@ pub trait TokenSpec: 'static {
     /// The scopes that the token must grant, each checked with
     /// [`TokenMixin::has_scope`](crate::TokenMixin::has_scope).
     const SCOPES: &'static [&'static str] = &[];
-
-    /// Set by [`token_required`](crate::token_required), whose handler takes one
-    /// [`Guarded`](crate::Guarded) with this spec and nothing else. No other
-    /// extractor of such a handler waits for the authentication, so the guard polls
-    /// the loaders itself instead of sharing them through the request's extensions,
-    /// and a rejected request leaves nothing there.
-    #[doc(hidden)]
-    const ONLY_PARAMETER: bool = false;
 }
 
 /// The configured default token type and scheme, with no scope.

@@ -184,6 +184,40 @@ pub fn manager(store: &Arc<Store>) -> StatelessAuthManager {
     )
 }
 
+/// Calls of a manager's listeners, which [`counting_manager`] counts, and of its
+/// error handler, for a test whose handler counts them.
+#[derive(Clone, Default)]
+pub struct Calls {
+    pub authorized: Arc<AtomicUsize>,
+    pub unauthorized: Arc<AtomicUsize>,
+    pub error_handler: Arc<AtomicUsize>,
+}
+
+impl Calls {
+    /// Returns the calls of `on_authorized`, `on_unauthorized` and the error handler.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.authorized.load(Ordering::SeqCst),
+            self.unauthorized.load(Ordering::SeqCst),
+            self.error_handler.load(Ordering::SeqCst),
+        )
+    }
+}
+
+/// Creates a manager over `store` that counts its listener calls in `calls`.
+pub fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
+    let authorized = Arc::clone(&calls.authorized);
+    let unauthorized = Arc::clone(&calls.unauthorized);
+
+    manager(store)
+        .on_authorized(move |_, _| {
+            authorized.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_unauthorized(move |_, _| {
+            unauthorized.fetch_add(1, Ordering::SeqCst);
+        })
+}
+
 /// A future that returns `Pending` once, waking its task at once.
 #[derive(Default)]
 pub struct YieldOnce {

@@ -156,9 +156,9 @@ async fn allocations_per_request_stay_within_budget() {
     ] {
         let rejected = count_of(case).allocations;
         assert!(
-            rejected < guarded,
+            rejected <= guarded,
             "a rejected request ({}) allocates {rejected} times, and an authenticated one \
-             {guarded} times",
+             only {guarded} times",
             case.name()
         );
     }

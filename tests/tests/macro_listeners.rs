@@ -1,13 +1,13 @@
-//! A `#[token_required]` guard is its handler's only parameter, so it polls the
-//! loaders itself rather than through the request's extensions.
+//! The listeners and the error handler of `#[token_required]` routes, and what a
+//! middleware reads around them.
 //!
-//! The tests check what that must keep: loaders that return `Pending` first, one
-//! listener call per outcome, the error handler, a panicking loader, readers of the
-//! authentication in middleware, and a middleware that authenticated the request
-//! before the handler.
+//! The tests check one listener call per outcome, also when the loaders return
+//! `Pending` first or panic, one error handler call per rejection, what a
+//! middleware reads after the handler, and a middleware that authenticated the
+//! request before the handler.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -19,45 +19,13 @@ use actix_web::{App, HttpMessage, HttpResponse, get, test, web};
 use stateless_auth::{
     Authenticated, CurrentUser, OptionalUser, StatelessAuthManager, token_required,
 };
-use stateless_auth_tests::{PANIC_TOKEN, Store, User, manager, status_and_error};
+use stateless_auth_tests::{Calls, PANIC_TOKEN, Store, User, counting_manager, status_and_error};
 
 /// Returns the user's name.
 #[token_required]
 #[get("/whoami")]
 async fn whoami(user: CurrentUser<User>) -> String {
     user.name.clone()
-}
-
-/// Calls of the manager's listeners and error handler.
-#[derive(Clone, Default)]
-struct Calls {
-    authorized: Arc<AtomicUsize>,
-    unauthorized: Arc<AtomicUsize>,
-    error_handler: Arc<AtomicUsize>,
-}
-
-impl Calls {
-    fn counts(&self) -> (usize, usize, usize) {
-        (
-            self.authorized.load(Ordering::SeqCst),
-            self.unauthorized.load(Ordering::SeqCst),
-            self.error_handler.load(Ordering::SeqCst),
-        )
-    }
-}
-
-/// Creates a manager over `store` that counts its listener calls.
-fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
-    let authorized = Arc::clone(&calls.authorized);
-    let unauthorized = Arc::clone(&calls.unauthorized);
-
-    manager(store)
-        .on_authorized(move |_, _| {
-            authorized.fetch_add(1, Ordering::SeqCst);
-        })
-        .on_unauthorized(move |_, _| {
-            unauthorized.fetch_add(1, Ordering::SeqCst);
-        })
 }
 
 /// Like [`counting_manager`], with an error handler that responds with 418 and counts
