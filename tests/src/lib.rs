@@ -11,8 +11,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
-use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse};
+use stateless_auth::{
+    Authenticated, StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin,
+};
 
 /// A token model: which user it belongs to, its type, and what it grants.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,38 +191,82 @@ pub fn manager(store: &Arc<Store>) -> StatelessAuthManager {
     )
 }
 
-/// Calls of a manager's listeners, which [`counting_manager`] counts, and of its
-/// error handler, for a test whose handler counts them.
+/// Calls of a manager's listeners and error handler, counted by
+/// [`count_listeners`] and [`count_error_handler`].
 #[derive(Clone, Default)]
 pub struct Calls {
-    pub authorized: Arc<AtomicUsize>,
-    pub unauthorized: Arc<AtomicUsize>,
-    pub error_handler: Arc<AtomicUsize>,
+    authorized: Arc<AtomicUsize>,
+    unauthorized: Arc<AtomicUsize>,
+    error_handler: Arc<AtomicUsize>,
 }
 
 impl Calls {
+    pub fn authorized(&self) -> usize {
+        self.authorized.load(Ordering::SeqCst)
+    }
+
+    pub fn unauthorized(&self) -> usize {
+        self.unauthorized.load(Ordering::SeqCst)
+    }
+
+    pub fn error_handler(&self) -> usize {
+        self.error_handler.load(Ordering::SeqCst)
+    }
+
     /// Returns the calls of `on_authorized`, `on_unauthorized` and the error handler.
     pub fn counts(&self) -> (usize, usize, usize) {
-        (
-            self.authorized.load(Ordering::SeqCst),
-            self.unauthorized.load(Ordering::SeqCst),
-            self.error_handler.load(Ordering::SeqCst),
-        )
+        (self.authorized(), self.unauthorized(), self.error_handler())
     }
 }
 
-/// Creates a manager over `store` that counts its listener calls in `calls`.
-pub fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
+/// Adds listeners to `manager` that count their calls in `calls`.
+pub fn count_listeners(manager: StatelessAuthManager, calls: &Calls) -> StatelessAuthManager {
     let authorized = Arc::clone(&calls.authorized);
     let unauthorized = Arc::clone(&calls.unauthorized);
 
-    manager(store)
+    manager
         .on_authorized(move |_, _| {
             authorized.fetch_add(1, Ordering::SeqCst);
         })
         .on_unauthorized(move |_, _| {
             unauthorized.fetch_add(1, Ordering::SeqCst);
         })
+}
+
+/// Sets an error handler on `manager` that responds with 418 and the error's
+/// message, and counts its calls in `calls`.
+pub fn count_error_handler(manager: StatelessAuthManager, calls: &Calls) -> StatelessAuthManager {
+    let handled = Arc::clone(&calls.error_handler);
+
+    manager.error_handler(move |err, _| {
+        handled.fetch_add(1, Ordering::SeqCst);
+        let response = HttpResponse::build(StatusCode::IM_A_TEAPOT).body(err.msg().to_owned());
+        InternalError::from_response(err, response).into()
+    })
+}
+
+/// Creates a manager over `store` that counts its listener calls in `calls`.
+pub fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
+    count_listeners(manager(store), calls)
+}
+
+/// Copies the name of the authenticated user into an `x-user` header, or
+/// `anonymous` when the request has no successful authentication: a middleware
+/// that reads the request's extensions after the handler ran.
+pub async fn user_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+
+    let name = Authenticated::from_extensions(&response.request().extensions())
+        .and_then(|auth| auth.user::<User>().map(|user| user.name.clone()))
+        .unwrap_or_else(|| "anonymous".to_owned());
+    let value = HeaderValue::from_str(&name).map_err(actix_web::error::ErrorInternalServerError)?;
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("x-user"), value);
+    Ok(response)
 }
 
 /// A future that returns `Pending` once, waking its task at once.

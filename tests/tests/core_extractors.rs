@@ -5,12 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::Service;
 use actix_web::http::header;
-use actix_web::{App, HttpMessage, HttpResponse, test, web};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, test, web};
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, OptionalUser, Refresh, StatelessAuthConfig,
     StatelessAuthError, TokenRequired,
 };
-use stateless_auth_tests::{Store, Token, User, manager, status_and_error};
+use stateless_auth_tests::{Store, Token, User, manager, status_and_error, user_header};
 
 async fn whoami(user: CurrentUser<User>) -> HttpResponse {
     HttpResponse::Ok().body(user.name.clone())
@@ -478,20 +479,7 @@ async fn middleware_reads_authenticated_from_extensions() {
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(manager(&store)))
-            .wrap_fn(|req, srv| {
-                let response = srv.call(req);
-                async move {
-                    let mut response = response.await?;
-                    let name = Authenticated::from_extensions(&response.request().extensions())
-                        .and_then(|auth| auth.user::<User>().map(|user| user.name.clone()))
-                        .unwrap_or_else(|| "anonymous".to_owned());
-                    response.headers_mut().insert(
-                        header::HeaderName::from_static("x-user"),
-                        header::HeaderValue::from_str(&name).unwrap(),
-                    );
-                    Ok(response)
-                }
-            })
+            .wrap(from_fn(user_header))
             .route("/whoami", web::get().to(whoami)),
     )
     .await;

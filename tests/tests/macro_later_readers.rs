@@ -47,6 +47,15 @@ fn describe<T>(
     }
 }
 
+/// Formats an `OptionalUser` extraction as [`describe`] does, with the user's name
+/// or `none`.
+fn describe_user(outcome: Result<OptionalUser<User>, actix_web::Error>) -> String {
+    describe(outcome, |user| {
+        user.user()
+            .map_or_else(|| "none".to_owned(), |user| user.name.clone())
+    })
+}
+
 /// Copies `value` into the response header `name`.
 fn set_header(response: &mut ServiceResponse<impl MessageBody>, name: &'static str, value: &str) {
     response.headers_mut().insert(
@@ -64,11 +73,7 @@ async fn read_user_after(
     let mut response = next.call(req).await?;
 
     let user = OptionalUser::<User>::extract(response.request()).await;
-    let described = describe(user, |user| {
-        user.user()
-            .map_or_else(|| "none".to_owned(), |user| user.name.clone())
-    });
-    set_header(&mut response, "x-later-user", &described);
+    set_header(&mut response, "x-later-user", &describe_user(user));
     Ok(response)
 }
 
@@ -79,13 +84,7 @@ async fn read_user_meanwhile(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request = req.request().clone();
-    let reader = async {
-        let user = OptionalUser::<User>::extract(&request).await;
-        describe(user, |user| {
-            user.user()
-                .map_or_else(|| "none".to_owned(), |user| user.name.clone())
-        })
-    };
+    let reader = async { describe_user(OptionalUser::<User>::extract(&request).await) };
 
     let (response, described) = join(next.call(req), reader).await;
 

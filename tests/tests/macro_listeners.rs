@@ -6,20 +6,17 @@
 //! middleware reads after the handler, and a middleware that authenticated the
 //! request before the handler.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::error::InternalError;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpResponse, get, test, web};
-use stateless_auth::{
-    Authenticated, CurrentUser, OptionalUser, StatelessAuthManager, token_required,
+use actix_web::{App, get, test, web};
+use stateless_auth::{CurrentUser, OptionalUser, StatelessAuthManager, token_required};
+use stateless_auth_tests::{
+    Calls, PANIC_TOKEN, Store, User, count_error_handler, counting_manager, status_and_error,
+    user_header,
 };
-use stateless_auth_tests::{Calls, PANIC_TOKEN, Store, User, counting_manager, status_and_error};
 
 /// Returns the user's name.
 #[token_required]
@@ -28,48 +25,21 @@ async fn whoami(user: CurrentUser<User>) -> String {
     user.name.clone()
 }
 
-/// Like [`counting_manager`], with an error handler that responds with 418 and counts
-/// its calls.
-fn handling_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
-    let handled = Arc::clone(&calls.error_handler);
-
-    counting_manager(store, calls).error_handler(move |err, _| {
-        handled.fetch_add(1, Ordering::SeqCst);
-        let response = HttpResponse::build(StatusCode::IM_A_TEAPOT).body(err.msg().to_owned());
-        InternalError::from_response(err, response).into()
-    })
-}
-
-/// Creates an app with [`whoami`] and a middleware that copies the name of the
-/// authenticated user, read from the request's extensions after the handler ran,
-/// into an `x-user` header.
+/// Creates an app with [`whoami`] behind [`user_header`].
 fn app(
     manager: StatelessAuthManager,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
         Config = (),
-        Response = ServiceResponse,
+        Response = ServiceResponse<impl MessageBody>,
         Error = actix_web::Error,
         InitError = (),
     > + use<>,
 > {
     App::new()
         .app_data(web::Data::new(manager))
-        .wrap_fn(|req, srv| {
-            let response = srv.call(req);
-            async move {
-                let mut response = response.await?;
-                let name = Authenticated::from_extensions(&response.request().extensions())
-                    .and_then(|auth| auth.user::<User>().map(|user| user.name.clone()))
-                    .unwrap_or_else(|| "none".to_owned());
-                response.headers_mut().insert(
-                    HeaderName::from_static("x-user"),
-                    HeaderValue::from_str(&name).unwrap(),
-                );
-                Ok(response)
-            }
-        })
+        .wrap(from_fn(user_header))
         .service(whoami)
 }
 
@@ -137,7 +107,7 @@ async fn loader_rejection_reports_once_and_leaves_no_authentication() {
         outcome,
         (
             401,
-            "none".to_owned(),
+            "anonymous".to_owned(),
             "Token error: Invalid token".to_owned()
         )
     );
@@ -158,11 +128,15 @@ async fn error_handler_runs_once_for_each_rejection() {
         let store = Store::standard();
         let calls = Calls::default();
 
-        let (status, user, _) =
-            send(handling_manager(&store, &calls), "/whoami", authorization).await;
+        let (status, user, _) = send(
+            count_error_handler(counting_manager(&store, &calls), &calls),
+            "/whoami",
+            authorization,
+        )
+        .await;
 
         assert_eq!(status, 418, "{authorization:?}");
-        assert_eq!(user, "none", "{authorization:?}");
+        assert_eq!(user, "anonymous", "{authorization:?}");
         assert_eq!(store.loads(), loads, "{authorization:?}");
         assert_eq!(calls.counts(), (0, 1, 1), "{authorization:?}");
     }
@@ -184,7 +158,7 @@ async fn panicking_loader_gets_500_and_reports_once() {
         outcome,
         (
             500,
-            "none".to_owned(),
+            "anonymous".to_owned(),
             "Server error: Internal server error".to_owned()
         )
     );
@@ -200,7 +174,7 @@ async fn authenticate_first(
     let user = req.extract::<OptionalUser<User>>().await?;
     let name = user
         .user()
-        .map_or_else(|| "none".to_owned(), |user| user.name.clone());
+        .map_or_else(|| "anonymous".to_owned(), |user| user.name.clone());
 
     let mut response = next.call(req).await?;
     response.headers_mut().insert(

@@ -10,10 +10,8 @@ mod macro_support;
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::error::InternalError;
 use actix_web::http::header::ContentType;
 use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::{App, HttpRequest, HttpResponse, get, post, test, web};
@@ -22,6 +20,8 @@ use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, FromAuthenticated, Guarded, OptionalUser,
     StatelessAuthError, StatelessAuthManager, TokenMixin, token_required,
 };
+
+use stateless_auth_tests::{Calls, count_error_handler, count_listeners};
 
 use crate::macro_support::{
     ALICE_ACCESS, BOB_ACCESS, Store, Token, User, bearer, call, error_field, manager,
@@ -284,42 +284,15 @@ async fn admin_name(guarded: Guarded<Access, (), Admin>) -> String {
     admin.name
 }
 
-/// Calls of the manager's listeners and error handler.
-#[derive(Clone, Default)]
-struct Calls {
-    unauthorized: Arc<AtomicUsize>,
-    error_handler: Arc<AtomicUsize>,
-}
-
-impl Calls {
-    fn unauthorized(&self) -> usize {
-        self.unauthorized.load(Ordering::SeqCst)
-    }
-
-    fn error_handler(&self) -> usize {
-        self.error_handler.load(Ordering::SeqCst)
-    }
-}
-
-/// Creates a manager over `store` that counts its `on_unauthorized` calls.
+/// Creates a manager over `store` that counts its listener calls.
 fn counting_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
-    let unauthorized = Arc::clone(&calls.unauthorized);
-
-    manager(store).on_unauthorized(move |_, _| {
-        unauthorized.fetch_add(1, Ordering::SeqCst);
-    })
+    count_listeners(manager(store), calls)
 }
 
 /// Like [`counting_manager`], with an error handler that responds with 418 and the
 /// message, and counts its calls.
 fn handling_manager(store: &Arc<Store>, calls: &Calls) -> StatelessAuthManager {
-    let handled = Arc::clone(&calls.error_handler);
-
-    counting_manager(store, calls).error_handler(move |err, _| {
-        handled.fetch_add(1, Ordering::SeqCst);
-        let response = HttpResponse::build(StatusCode::IM_A_TEAPOT).body(err.msg().to_owned());
-        InternalError::from_response(err, response).into()
-    })
+    count_error_handler(counting_manager(store, calls), calls)
 }
 
 fn app(
