@@ -229,7 +229,8 @@ impl StatelessAuthManager {
     /// `web::JsonConfig::error_handler`.
     ///
     /// Without one, the [`StatelessAuthError`] itself is the response: its status,
-    /// the JSON body `{"error": ...}` and a `WWW-Authenticate` challenge.
+    /// the JSON body `{"error": ...}` and, on 400, 401 and 403, a
+    /// `WWW-Authenticate` challenge.
     ///
     /// ```
     /// use actix_web::{HttpResponse, error::InternalError};

@@ -1,7 +1,7 @@
 //! The extractors, listeners and settings of the core crate, through a real `App`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Service;
 use actix_web::http::header;
@@ -236,6 +236,45 @@ async fn listeners_run_once_per_request() {
 
     assert_eq!(authorized.load(Ordering::SeqCst), 101);
     assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
+}
+
+#[actix_web::test]
+async fn listeners_run_in_order_added() {
+    let store = Store::standard();
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let (first_authorized, second_authorized) = (Arc::clone(&calls), Arc::clone(&calls));
+    let (first_unauthorized, second_unauthorized) = (Arc::clone(&calls), Arc::clone(&calls));
+    let manager = manager(&store)
+        .on_authorized(move |_, _| first_authorized.lock().unwrap().push("authorized 1"))
+        .on_authorized(move |_, _| second_authorized.lock().unwrap().push("authorized 2"))
+        .on_unauthorized(move |_, _| first_unauthorized.lock().unwrap().push("unauthorized 1"))
+        .on_unauthorized(move |_, _| second_unauthorized.lock().unwrap().push("unauthorized 2"));
+    let app = service!(manager);
+
+    let _ = test::call_service(&app, get("/whoami", Some("Bearer alice-access"))).await;
+    let _ = test::call_service(&app, get("/whoami", Some("Bearer nobody"))).await;
+
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [
+            "authorized 1",
+            "authorized 2",
+            "unauthorized 1",
+            "unauthorized 2"
+        ]
+    );
+}
+
+#[actix_web::test]
+#[should_panic(expected = "invalid StatelessAuthConfig: invalid auth_header \"Bad Header\"")]
+async fn with_config_panics_on_invalid_header() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        auth_header: "Bad Header".to_owned(),
+        ..StatelessAuthConfig::default()
+    };
+
+    let _ = manager(&store).with_config(config);
 }
 
 #[actix_web::test]

@@ -184,6 +184,32 @@ async fn overlong_token_is_malformed() {
 }
 
 #[actix_web::test]
+async fn default_max_token_length_is_4096_bytes() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let request = |token_length: usize| {
+        let value = format!("Bearer {}", "a".repeat(token_length));
+        test::TestRequest::get()
+            .uri("/whoami")
+            .insert_header((header::AUTHORIZATION, value))
+            .to_request()
+    };
+
+    let longest = test::call_service(&app, request(4096)).await;
+    let too_long = test::call_service(&app, request(4097)).await;
+
+    assert_eq!(
+        status_and_error(longest).await,
+        (401, "Token error: Invalid token".to_owned())
+    );
+    assert_eq!(
+        status_and_error(too_long).await,
+        (400, "Request error: Malformed token".to_owned())
+    );
+    assert_eq!(store.loads(), (1, 0));
+}
+
+#[actix_web::test]
 async fn unknown_token_is_unauthorized() {
     let outcome = whoami_default(Some(b"Bearer nobody")).await;
 
