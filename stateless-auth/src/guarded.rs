@@ -23,8 +23,8 @@ use crate::spec::{Requirement, TokenSpec};
 /// beside it may not see its result yet. `Guarded` runs the steps in order: the
 /// whole authentication (header, loaders, expiry, active user, scopes, listeners),
 /// then `Args`, usually a tuple of the handler's own parameters (up to 16, the
-/// limit of actix-web's tuple extractor). When authentication fails, `Args` is never
-/// extracted, so its body extractors never read the body.
+/// limit of actix-web's tuple extractor). When authentication fails, `Args` is
+/// never extracted, so its body extractors never read the body.
 /// [`CurrentUser`](crate::CurrentUser) and friends inside `Args` read this
 /// authentication too.
 ///
@@ -39,7 +39,8 @@ use crate::spec::{Requirement, TokenSpec};
 /// straight from the authentication once it succeeds, before `Args` is extracted.
 /// That costs less than extracting the same values inside `Args`: in the crate's
 /// benchmark, a `CurrentUser` and a `CurrentToken` built this way cost about a
-/// quarter of the instructions of the pair extracted inside `Args` (callgrind). [`into_parts`](Guarded::into_parts) returns both tuples. The
+/// quarter of the instructions of the pair extracted inside `Args` (callgrind).
+/// [`into_parts`](Guarded::into_parts) returns both tuples. The
 /// [`token_required`](crate::token_required) attribute writes this extractor for
 /// you: parameters written `CurrentUser<..>` or `CurrentToken<..>` go in `Auth`, and
 /// every other parameter in `Args`.

@@ -20,7 +20,6 @@ use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, FromAuthenticated, Guarded, OptionalUser,
     StatelessAuthError, StatelessAuthManager, TokenMixin, token_required,
 };
-
 use stateless_auth_tests::{Calls, count_error_handler, count_listeners};
 
 use crate::macro_support::{
