@@ -254,7 +254,9 @@ static B64TOKEN_BODY: [bool; 256] = {
     table
 };
 
-fn is_whitespace(byte: u8) -> bool {
+/// Reports whether `byte` is a space or a tab, the blanks that RFC 9110 §5.5 allows
+/// around a field value.
+pub(crate) fn is_whitespace(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
 }
 

@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use crate::current_user::CurrentUser;
 use crate::extract::{ExtractFuture, Start};
+use crate::header::{self, HeaderError};
 use crate::manager::{StatelessAuthManager, missing_manager};
 use crate::slot::AuthSlot;
 use crate::spec::Requirement;
@@ -81,15 +82,12 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
 /// Reports whether the request has no credentials header, or one whose value is
 /// empty or only blanks: the cases that a guard rejects with `No token provided`.
 fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
-    let mut values = req.headers().get_all(&manager.header_name);
-
-    match (values.next(), values.next()) {
-        (None, _) => true,
-        (Some(value), None) => value
+    match header::single_header(req.headers(), &manager.header_name) {
+        Ok(value) => value
             .as_bytes()
             .iter()
-            .all(|&byte| matches!(byte, b' ' | b'\t')),
-        (Some(_), Some(_)) => false,
+            .all(|&byte| header::is_whitespace(byte)),
+        Err(err) => err == HeaderError::Missing,
     }
 }
 

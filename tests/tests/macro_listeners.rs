@@ -43,15 +43,11 @@ fn app(
         .service(whoami)
 }
 
-/// Sends a GET for `path` with `authorization`, if any, and returns the status, the
-/// `x-user` header and the JSON error or body.
-async fn send(
-    manager: StatelessAuthManager,
-    path: &str,
-    authorization: Option<&str>,
-) -> (u16, String, String) {
+/// Sends a GET for `/whoami` with `authorization`, if any, and returns the status,
+/// the `x-user` header and the JSON error or body.
+async fn send(manager: StatelessAuthManager, authorization: Option<&str>) -> (u16, String, String) {
     let app = test::init_service(app(manager)).await;
-    let mut req = test::TestRequest::get().uri(path);
+    let mut req = test::TestRequest::get().uri("/whoami");
     if let Some(value) = authorization {
         req = req.insert_header((header::AUTHORIZATION, value));
     }
@@ -81,7 +77,6 @@ async fn pending_loaders_complete_and_report_once() {
 
     let outcome = send(
         counting_manager(&store, &calls),
-        "/whoami",
         Some("Bearer slow-alice-access"),
     )
     .await;
@@ -96,12 +91,7 @@ async fn loader_rejection_reports_once_and_leaves_no_authentication() {
     let store = Store::standard();
     let calls = Calls::default();
 
-    let outcome = send(
-        counting_manager(&store, &calls),
-        "/whoami",
-        Some("Bearer nobody"),
-    )
-    .await;
+    let outcome = send(counting_manager(&store, &calls), Some("Bearer nobody")).await;
 
     assert_eq!(
         outcome,
@@ -130,7 +120,6 @@ async fn error_handler_runs_once_for_each_rejection() {
 
         let (status, user, _) = send(
             count_error_handler(counting_manager(&store, &calls), &calls),
-            "/whoami",
             authorization,
         )
         .await;
@@ -149,7 +138,6 @@ async fn panicking_loader_gets_500_and_reports_once() {
 
     let outcome = send(
         counting_manager(&store, &calls),
-        "/whoami",
         Some(&format!("Bearer {PANIC_TOKEN}")),
     )
     .await;
