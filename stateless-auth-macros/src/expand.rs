@@ -62,7 +62,9 @@ fn generate(route_args: &RouteArgs, handler: Handler) -> TokenStream {
 }
 
 /// Generates the unit type named `spec` whose `TokenSpec` constants carry the route's
-/// requirements. It takes the handler's visibility and `#[cfg]` attributes.
+/// requirements. It takes the handler's visibility and `#[cfg]` attributes, and
+/// sets `SOLE_PARAMETER`, since the wrapped handler takes one `Guarded` and nothing
+/// else.
 fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenStream {
     let krate = &route_args.crate_path;
     let vis = &function.vis;
@@ -86,6 +88,7 @@ fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenSt
             const TOKEN_TYPE: ::core::option::Option<&'static str> = #token_type;
             const AUTH_TYPE: ::core::option::Option<&'static str> = #auth_type;
             const SCOPES: &'static [&'static str] = &[#(#scopes),*];
+            const SOLE_PARAMETER: bool = true;
         }
     }
 }
@@ -224,6 +227,7 @@ mod tests {
                 const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::Some("refresh");
                 const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const SCOPES: &'static [&'static str] = &["a", "b"];
+                const SOLE_PARAMETER: bool = true;
             }
 
             /// Creates an item.
@@ -324,6 +328,7 @@ mod tests {
                 const TOKEN_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const AUTH_TYPE: ::core::option::Option<&'static str> = ::core::option::Option::None;
                 const SCOPES: &'static [&'static str] = &[];
+                const SOLE_PARAMETER: bool = true;
             }
 
             async fn index(_: ::stateless_auth::Guarded<__stateless_auth_spec_index, ()>) -> &'static str {

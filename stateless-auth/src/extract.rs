@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, web};
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
 use crate::manager::{LazyManager, StatelessAuthManager, missing_manager};
-use crate::slot;
+use crate::slot::{self, Started};
 use crate::spec::Requirement;
 
 /// When an extractor starts authentication.
@@ -119,14 +119,10 @@ impl<O> Future for ExtractFuture<O> {
             } => (req, unstarted, *project),
         };
 
-        if let Some(requirement) = unstarted.take()
-            && let Err(err) = start_now(req, requirement)
-        {
-            this.state = State::Ready(None);
-            return Poll::Ready(Err(err));
-        }
-
-        let result = ready!(poll_project(req, cx, project));
+        let result = match unstarted.take() {
+            Some(requirement) => ready!(start_and_poll(req, requirement, cx, project)),
+            None => ready!(poll_project(req, cx, project)),
+        };
         this.state = State::Ready(None);
         Poll::Ready(result)
     }
@@ -147,7 +143,37 @@ pub(crate) fn start_now(
         return Err(missing_manager());
     };
 
-    slot::start(req, manager, requirement)
+    match slot::start(req, manager, requirement, None) {
+        Started::Rejected(err) => Err(err),
+        Started::Succeeded(_) | Started::Pending | Started::Waiting => Ok(()),
+    }
+}
+
+/// Starts authenticating `req` for `requirement` in an extractor's poll, unless an
+/// extractor of the same request already did, and polls it with `cx`. Builds the
+/// extractor's value with `project` once it succeeds.
+///
+/// Once this has returned `Pending`, the extractor polls with [`poll_project`].
+#[inline]
+pub(crate) fn start_and_poll<O>(
+    req: &HttpRequest,
+    requirement: &'static Requirement,
+    cx: &mut Context<'_>,
+    project: impl FnOnce(&HttpRequest, Authenticated) -> Result<O, StatelessAuthError>,
+) -> Poll<Result<O, actix_web::Error>> {
+    let Some(manager) = StatelessAuthManager::of(req) else {
+        return Poll::Ready(Err(missing_manager()));
+    };
+
+    match slot::start(req, manager, requirement, Some(cx)) {
+        Started::Succeeded(authenticated) => Poll::Ready(
+            project(req, authenticated)
+                .map_err(|err| reject_after_success(req, Some(manager), err)),
+        ),
+        Started::Rejected(err) => Poll::Ready(Err(err)),
+        Started::Pending => Poll::Pending,
+        Started::Waiting => poll_project(req, cx, project),
+    }
 }
 
 /// Polls the authentication of `req`, which [`start_now`] must have begun, and

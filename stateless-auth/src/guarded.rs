@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -12,7 +13,7 @@ use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::extract::{poll_project, polled_after_completion, start_now};
+use crate::extract::{poll_project, polled_after_completion, start_and_poll, start_now};
 use crate::from_authenticated::FromAuthenticated;
 use crate::spec::{Requirement, TokenSpec};
 
@@ -95,8 +96,19 @@ where
     type Future = GuardedFuture<S, Args, Auth>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // See `TokenSpec::SOLE_PARAMETER` for when the authentication starts here.
+        let (unstarted, rejected) = if S::SOLE_PARAMETER {
+            (true, None)
+        } else {
+            (
+                false,
+                start_now(req, const { &Requirement::of::<S>() }).err(),
+            )
+        };
+
         GuardedFuture {
-            rejected: start_now(req, const { &Requirement::of::<S>() }).err(),
+            unstarted,
+            rejected,
             req: req.clone(),
             payload: payload.take(),
             authenticated: None,
@@ -122,6 +134,9 @@ pin_project! {
     pub struct GuardedFuture<S: TokenSpec, Args: FromRequest, Auth = ()> {
         req: HttpRequest,
         payload: Payload,
+        // Set until the first poll when the authentication starts there rather
+        // than in `from_request`.
+        unstarted: bool,
         // The rejection of a request whose authentication failed to start.
         rejected: Option<actix_web::Error>,
         authenticated: Option<(Authenticated, Auth)>,
@@ -153,7 +168,13 @@ where
                 if let Some(err) = this.rejected.take() {
                     break 'steps Err(err);
                 }
-                match ready!(poll_project(this.req, cx, build::<S, Auth>)) {
+                let authenticated = if mem::take(this.unstarted) {
+                    let requirement = const { &Requirement::of::<S>() };
+                    start_and_poll(this.req, requirement, cx, build::<S, Auth>)
+                } else {
+                    poll_project(this.req, cx, build::<S, Auth>)
+                };
+                match ready!(authenticated) {
                     Ok(authenticated) => *this.authenticated = Some(authenticated),
                     Err(err) => break 'steps Err(err),
                 }

@@ -300,12 +300,15 @@ impl StatelessAuthManager {
         requirement: &Requirement,
     ) {
         match outcome {
-            Ok(authenticated) => {
-                for listener in &self.on_authorized {
-                    run_listener(req, || listener(req, authenticated));
-                }
-            }
+            Ok(authenticated) => self.report_success(req, authenticated),
             Err(err) => self.report_rejection(req, err, Some(requirement)),
+        }
+    }
+
+    /// Runs the `on_authorized` listeners.
+    pub(crate) fn report_success(&self, req: &HttpRequest, authenticated: &Authenticated) {
+        for listener in &self.on_authorized {
+            run_listener(req, || listener(req, authenticated));
         }
     }
 

@@ -3,13 +3,12 @@
 use std::fmt;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 
 use crate::current_user::CurrentUser;
 use crate::extract::{ExtractFuture, Start};
 use crate::header::{self, HeaderError};
 use crate::manager::{StatelessAuthManager, missing_manager};
-use crate::slot::AuthSlot;
 use crate::spec::Requirement;
 
 /// The authenticated user, or `None` when the request has no credentials header.
@@ -62,8 +61,7 @@ impl<U: 'static> FromRequest for OptionalUser<U> {
             return ExtractFuture::ready(Err(missing_manager()));
         };
 
-        let started = req.extensions().contains::<AuthSlot>();
-        if !started && no_credentials(req, manager) {
+        if no_credentials(req, manager) {
             return ExtractFuture::ready(Ok(OptionalUser { user: None }));
         }
 

@@ -4,8 +4,10 @@
 //! polls any of their futures. The first extractor to start authentication
 //! stores an [`AuthSlot`] in the request's extensions. Every extractor then polls
 //! that slot, so the loaders run once, and the first extractor to receive the
-//! outcome runs the listeners, so they run once too. A rejected credentials
-//! header is reported by the extractor that finds it, when it starts.
+//! outcome runs the listeners, so they run once too. An extractor that starts
+//! authentication in its own poll also polls the loaders as it stores the slot,
+//! which spares a second look-up when they complete at once. A rejected
+//! credentials header is reported by the extractor that finds it, when it starts.
 
 use std::task::{Context, Poll, ready};
 
@@ -30,6 +32,8 @@ pub(crate) struct AuthSlot {
 }
 
 enum State {
+    /// Just stored by the extractor that is starting authentication.
+    Vacant,
     /// The loaders are running.
     Pending(AuthFuture),
     /// The outcome is known and reported.
@@ -64,6 +68,20 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
     }
 }
 
+/// What the start of authentication leaves an extractor to do.
+pub(crate) enum Started {
+    /// The loaders completed at the first poll and accepted the request; the
+    /// listeners ran.
+    Succeeded(Authenticated),
+    /// The loaders are pending after a poll with the extractor's context, which
+    /// will be woken.
+    Pending,
+    /// The extractor must poll the request's authentication with [`poll`].
+    Waiting,
+    /// The request is rejected with this error, already reported to the listeners.
+    Rejected(actix_web::Error),
+}
+
 /// Starts authenticating `req` for `requirement`, unless an extractor of the same
 /// request already did.
 ///
@@ -71,104 +89,163 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
 /// started first replaces it. Two guards that require different token types or
 /// schemes on one handler are a programming error, rejected with 500.
 ///
-/// A credentials header that fails the checks is reported to the listeners here,
-/// since the manager is at hand. The slot keeps the rejection, marked as reported,
-/// for the other extractors of the request. Returns the extractor's error when it
-/// must respond at once.
+/// An extractor that starts in its own poll passes its context `cx`, and the
+/// loaders are polled here: a success or a rejection is reported to the listeners
+/// at once, and the slot keeps it for the other extractors of the request. A guard
+/// that starts in `from_request` passes `None`: the slot keeps the loaders' future
+/// until an extractor polls it. A credentials header that fails the checks is
+/// reported either way, since the manager is at hand, and the slot keeps the
+/// rejection, marked as reported.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
     requirement: &'static Requirement,
-) -> Result<(), actix_web::Error> {
-    let context = loaders::Context {
-        token_type: Label::pick(requirement.token_type, &manager.default_token_type),
-        auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
-        scopes: requirement.scopes,
-    };
-    let (state, header_error) = match begin(req, manager, context) {
-        Ok(future) => (State::Pending(future), None),
-        Err(err) => (State::Reported(Err(Rejection::Header(err))), Some(err)),
-    };
-    let slot = AuthSlot {
+    cx: Option<&mut Context<'_>>,
+) -> Started {
+    let mut extensions = req.extensions_mut();
+    // One look-up of the extensions serves both the usual request, whose only
+    // authentication this is, and the rare second start.
+    let slot = extensions.get_or_insert_with(|| AuthSlot {
         requirement,
-        state,
+        state: State::Vacant,
         authorized_listeners: manager.has_authorized_listeners(),
-    };
-
-    // Inserting first and looking at what was there saves a look-up on the usual
-    // path, where this is the request's only authentication. The loaders' future
-    // does nothing until polled, so dropping a new slot has no effect on the store.
-    let earlier = req.extensions_mut().insert(slot);
-    let kept_slot = match earlier {
-        Some(earlier) => keep_earlier(req, manager, earlier, requirement),
-        None => Ok(KeptSlot::New),
-    };
-
-    match (kept_slot, header_error) {
-        (Ok(KeptSlot::New), Some(err)) => reject_header(req, manager, err, requirement),
-        (Ok(_), _) => Ok(()),
-        (Err(err), _) => {
-            manager.report_rejection(req, &err, Some(requirement));
-            Err(manager.response_error(err, req))
+    });
+    if !matches!(slot.state, State::Vacant) {
+        match keep_earlier(req, manager, slot, requirement) {
+            Ok(KeptSlot::Earlier) => return Started::Waiting,
+            Ok(KeptSlot::New) => {}
+            Err(err) => {
+                drop(extensions);
+                manager.report_rejection(req, &err, Some(requirement));
+                return Started::Waiting;
+            }
         }
+    }
+
+    let in_poll = cx.is_some();
+    let outcome = match (begin(req, manager, requirement), cx) {
+        (Err(err), _) => Err(Rejection::Header(err)),
+        (Ok(future), None) => {
+            fill(slot, State::Pending(future));
+            return Started::Waiting;
+        }
+        // The loaders never receive the request, so they may run while its
+        // extensions are borrowed.
+        (Ok(mut future), Some(cx)) => match future.as_mut().poll(cx) {
+            Poll::Pending => {
+                fill(slot, State::Pending(future));
+                return Started::Pending;
+            }
+            Poll::Ready(Ok(outcome)) => outcome,
+            Poll::Ready(Err(_)) => Err(panicked(req)),
+        },
+    };
+    fill(slot, State::Reported(outcome.clone()));
+    let authorized_listeners = slot.authorized_listeners;
+    drop(extensions);
+
+    match outcome {
+        Ok(authenticated) => {
+            if authorized_listeners {
+                manager.report_success(req, &authenticated);
+            }
+            Started::Succeeded(authenticated)
+        }
+        Err(rejection) => reject_at_start(req, manager, rejection, requirement, in_poll),
     }
 }
 
-/// Reports the rejection of the credentials header to the listeners, and returns
-/// the extractor's error unless an error handler is set.
+/// Stores `state` in a slot that is still vacant.
+#[inline]
+fn fill(slot: &mut AuthSlot, state: State) {
+    let vacant = std::mem::replace(&mut slot.state, state);
+    debug_assert!(matches!(vacant, State::Vacant));
+
+    // A vacant state owns nothing, and forgetting it spares a call to its drop
+    // glue on every request, since the compiler cannot see that it is vacant.
+    std::mem::forget(vacant);
+}
+
+/// Reports a rejection found when authentication started to the listeners, and
+/// returns the extractor's error, unless the extractor started in `from_request`
+/// and an error handler is set.
 #[cold]
-fn reject_header(
+fn reject_at_start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
-    err: HeaderError,
+    rejection: Rejection,
     requirement: &Requirement,
-) -> Result<(), actix_web::Error> {
-    let err = Rejection::Header(err).into_error(manager, requirement);
+    in_poll: bool,
+) -> Started {
+    let err = rejection.into_error(manager, requirement);
     manager.report_rejection(req, &err, Some(requirement));
 
     // An extractor before this one in the handler's parameters may poll the slot
     // first, and an error handler must run only for the error that becomes the
-    // response. So with a handler, the rejection is left to the first poll.
-    if manager.has_error_handler() {
-        return Ok(());
+    // response. So with a handler, a rejection found in `from_request` is left to
+    // the first poll.
+    if !in_poll && manager.has_error_handler() {
+        return Started::Waiting;
     }
-    Err(manager.response_error(err, req))
+    Started::Rejected(manager.response_error(err, req))
 }
 
 /// The slot that a second start of authentication in one request leaves in place.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum KeptSlot {
-    /// The slot of the extractor that is starting.
+    /// The slot of the extractor that is starting, which replaces the earlier one.
     New,
     /// The slot of the extractor that started first.
     Earlier,
 }
 
-/// Settles a second start of authentication in one request: puts `earlier` back
-/// unless the new requirement, a guard's, must replace it.
+/// Settles a second start of authentication in one request: keeps the `earlier`
+/// slot unless the new requirement, a guard's, must replace it. A replaced slot
+/// takes the new requirement and must then be started.
+///
+/// Two guards with different token types or schemes fail the whole request with
+/// 500, whichever of them is polled first: the slot then holds that rejection,
+/// marked as reported, and the error returned here is for the listeners. A request
+/// whose credentials were already rejected keeps that rejection.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
-    earlier: AuthSlot,
-    requirement: &Requirement,
+    earlier: &mut AuthSlot,
+    requirement: &'static Requirement,
 ) -> Result<KeptSlot, StatelessAuthError> {
     if same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit {
-        req.extensions_mut().insert(earlier);
         return Ok(KeptSlot::Earlier);
     }
     if !earlier.requirement.explicit {
+        // Dropping a pending future of the loaders cancels that run of them.
+        earlier.requirement = requirement;
+        earlier.state = State::Vacant;
         return Ok(KeptSlot::New);
     }
 
+    let rejected = matches!(earlier.state, State::Reported(Err(_)));
+    log_conflict(req, earlier.requirement, requirement, rejected);
+    if rejected {
+        return Ok(KeptSlot::Earlier);
+    }
+    // Dropping a pending future of the loaders cancels that run of them.
+    earlier.state = State::Reported(Err(Rejection::Internal));
+    Err(StatelessAuthError::server(INTERNAL))
+}
+
+/// Logs two guards of one request that require different token types or schemes.
+#[cold]
+fn log_conflict(req: &HttpRequest, first: &Requirement, second: &Requirement, rejected: bool) {
+    let outcome = match rejected {
+        true => "kept the rejection of its credentials",
+        false => "responded with 500",
+    };
+
     log::error!(
         "{} has two guards that require different token types or schemes \
-         ({:?} and {:?}); responded with 500",
+         ({first:?} and {second:?}); {outcome}",
         req.path(),
-        earlier.requirement,
-        requirement
     );
-    req.extensions_mut().insert(earlier);
-    Err(StatelessAuthError::server(INTERNAL))
 }
 
 /// Polls the authentication of `req`, which [`start`] must have begun.
@@ -187,6 +264,7 @@ pub(crate) fn poll(
         };
 
         let (outcome, completed) = match &mut slot.state {
+            State::Vacant => return Poll::Ready(Err(never_started(req))),
             State::Reported(outcome) => (outcome.clone(), false),
             State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
                 Ok(outcome) => (outcome, true),
@@ -253,12 +331,18 @@ pub(crate) fn with_route_challenge(
     }
 }
 
-/// Reads and checks the credentials header, then starts the loaders.
+/// Reads and checks the credentials header, then creates the loaders' future for
+/// `requirement`, resolved against the configuration.
 fn begin(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
-    context: loaders::Context,
+    requirement: &Requirement,
 ) -> Result<AuthFuture, HeaderError> {
+    let context = loaders::Context {
+        token_type: Label::pick(requirement.token_type, &manager.default_token_type),
+        auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
+        scopes: requirement.scopes,
+    };
     let value = header::single_header(req.headers(), &manager.header_name)?;
     let token = header::token_range(
         value.as_bytes(),

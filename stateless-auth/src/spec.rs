@@ -27,6 +27,17 @@ pub trait TokenSpec: 'static {
     /// The scopes that the token must grant, each checked with
     /// [`TokenMixin::has_scope`](crate::TokenMixin::has_scope).
     const SCOPES: &'static [&'static str] = &[];
+
+    /// Not part of the API: set by the [`token_required`](crate::token_required)
+    /// attribute, whose handler takes its [`Guarded`](crate::Guarded) value and
+    /// nothing else.
+    ///
+    /// A guard starts authentication when actix-web creates it, so that its
+    /// requirement wins over a `CurrentUser` beside it, which starts at its first
+    /// poll. A guard with no parameter beside it may wait for its own first poll,
+    /// which comes at once, and then polls the loaders as it starts them.
+    #[doc(hidden)]
+    const SOLE_PARAMETER: bool = false;
 }
 
 /// The configured default token type and scheme, with no scope.
