@@ -265,6 +265,20 @@ async fn user_then_guarded(
     HttpResponse::Ok().body(user.name.clone())
 }
 
+/// Waits up to 2 s, in steps of 10 ms, for `counter` to reach `target`, and
+/// returns its last value.
+async fn wait_for_count(counter: &AtomicUsize, target: usize) -> usize {
+    for _ in 0..200 {
+        let count = counter.load(Ordering::SeqCst);
+        if count >= target {
+            return count;
+        }
+        sleep(Duration::from_millis(10)).await;
+    }
+
+    counter.load(Ordering::SeqCst)
+}
+
 #[actix_web::test]
 async fn loader_woken_later_completes() {
     let waits = Waits::default();
@@ -289,14 +303,7 @@ async fn loader_woken_later_completes() {
     });
     let timed: Vec<_> = timed.collect();
 
-    let mut started = 0;
-    for _ in 0..200 {
-        started = waits.started.load(Ordering::SeqCst);
-        if started >= 6 {
-            break;
-        }
-        sleep(Duration::from_millis(10)).await;
-    }
+    let started = wait_for_count(&waits.started, 6).await;
     sleep(Duration::from_millis(50)).await;
     let sender = waits.signal.clone();
     std::thread::spawn(move || sender.send()).join().unwrap();
@@ -337,14 +344,7 @@ async fn stopped_server_drops_pending_loader() {
     // NOTE: actix-web keeps serving a request whose client left until it writes
     // the response, so only stopping the server ends this one.
     timeout(TEST_TIMEOUT, handle.stop(false)).await.unwrap();
-    let mut dropped = 0;
-    for _ in 0..200 {
-        dropped = waits.dropped.load(Ordering::SeqCst);
-        if dropped > 0 {
-            break;
-        }
-        sleep(Duration::from_millis(10)).await;
-    }
+    let dropped = wait_for_count(&waits.dropped, 1).await;
 
     assert!(abandoned.is_err(), "{abandoned:?}");
     assert_eq!(waits.started.load(Ordering::SeqCst), 1);

@@ -122,38 +122,30 @@ fn error_of(body: &str) -> String {
 }
 
 #[actix_web::test]
-async fn model_mismatches_beside_guard_report_once() {
-    for token in ACCESS_TOKENS {
-        let (response, counts) = send("/guard_then_wrong_models", token, false).await;
+async fn rejections_beside_guard_report_once() {
+    let cases = [
+        (
+            "/guard_then_wrong_models",
+            500,
+            "Server error: Internal server error",
+        ),
+        (
+            "/guard_admin_wrong_user",
+            403,
+            "Scope error: Insufficient scope",
+        ),
+    ];
+    for (path, status, error) in cases {
+        for token in ACCESS_TOKENS {
+            let (response, counts) = send(path, token, false).await;
 
-        assert_eq!(
-            response,
-            (500, "Server error: Internal server error".to_owned()),
-            "{token}"
-        );
-        assert_eq!(
-            counts,
-            (1, 1, 0),
-            "{token}: on_authorized, on_unauthorized, handler"
-        );
-    }
-}
-
-#[actix_web::test]
-async fn scope_and_model_rejections_report_once() {
-    for token in ACCESS_TOKENS {
-        let (response, counts) = send("/guard_admin_wrong_user", token, false).await;
-
-        assert_eq!(
-            response,
-            (403, "Scope error: Insufficient scope".to_owned()),
-            "{token}"
-        );
-        assert_eq!(
-            counts,
-            (1, 1, 0),
-            "{token}: on_authorized, on_unauthorized, handler"
-        );
+            assert_eq!(response, (status, error.to_owned()), "{path} {token}");
+            assert_eq!(
+                counts,
+                (1, 1, 0),
+                "{path} {token}: on_authorized, on_unauthorized, handler"
+            );
+        }
     }
 }
 
