@@ -9,7 +9,7 @@
 //! which spares a second look-up when they complete at once. A rejected
 //! credentials header is reported by the extractor that finds it, when it starts.
 
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker};
 
 use actix_web::{HttpMessage, HttpRequest};
 
@@ -34,8 +34,9 @@ pub(crate) struct AuthSlot {
 enum State {
     /// Just stored by the extractor that is starting authentication.
     Vacant,
-    /// The loaders are running.
-    Pending(AuthFuture),
+    /// The loaders are running. The waker is that of the last poll that found
+    /// them pending, to wake if the future is dropped before it completes.
+    Pending(AuthFuture, Option<Waker>),
     /// The outcome is known and reported.
     Reported(Result<Authenticated, Rejection>),
 }
@@ -126,14 +127,14 @@ pub(crate) fn start(
     let outcome = match (begin(req, manager, requirement), cx) {
         (Err(err), _) => Err(Rejection::Header(err)),
         (Ok(future), None) => {
-            fill(slot, State::Pending(future));
+            fill(slot, State::Pending(future, None));
             return Started::Waiting;
         }
         // The loaders never receive the request, so they may run while its
         // extensions are borrowed.
         (Ok(mut future), Some(cx)) => match future.as_mut().poll(cx) {
             Poll::Pending => {
-                fill(slot, State::Pending(future));
+                fill(slot, State::Pending(future, Some(cx.waker().clone())));
                 return Started::Pending;
             }
             Poll::Ready(Ok(outcome)) => outcome,
@@ -217,9 +218,8 @@ fn keep_earlier(
         return Ok(KeptSlot::Earlier);
     }
     if !earlier.requirement.explicit {
-        // Dropping a pending future of the loaders cancels that run of them.
         earlier.requirement = requirement;
-        earlier.state = State::Vacant;
+        cancel(earlier, State::Vacant);
         return Ok(KeptSlot::New);
     }
 
@@ -228,9 +228,35 @@ fn keep_earlier(
     if rejected {
         return Ok(KeptSlot::Earlier);
     }
-    // Dropping a pending future of the loaders cancels that run of them.
-    earlier.state = State::Reported(Err(Rejection::Internal));
+    cancel(earlier, State::Reported(Err(Rejection::Internal)));
     Err(StatelessAuthError::server(INTERNAL))
+}
+
+/// Replaces the state of `slot` by `state`, and wakes the extractor that last
+/// found the replaced loaders pending.
+///
+/// Dropping the loaders' future cancels that run of them, and drops the waker
+/// that it registered too, so the extractor waiting for it would never be woken.
+/// Woken, it polls the slot again and finds the new state.
+fn cancel(slot: &mut AuthSlot, state: State) {
+    let replaced = std::mem::replace(&mut slot.state, state);
+
+    if let State::Pending(future, Some(waker)) = replaced {
+        drop(future);
+        waker.wake();
+    }
+}
+
+/// Keeps `waker` as the one to wake if the loaders' future is dropped, cloning it
+/// only when it wakes another task than the one kept.
+fn remember(waiting: &mut Option<Waker>, waker: &Waker) {
+    if let Some(kept) = waiting
+        && kept.will_wake(waker)
+    {
+        return;
+    }
+
+    *waiting = Some(waker.clone());
 }
 
 /// Logs two guards of one request that require different token types or schemes.
@@ -266,9 +292,13 @@ pub(crate) fn poll(
         let (outcome, completed) = match &mut slot.state {
             State::Vacant => return Poll::Ready(Err(never_started(req))),
             State::Reported(outcome) => (outcome.clone(), false),
-            State::Pending(future) => match ready!(future.as_mut().poll(cx)) {
-                Ok(outcome) => (outcome, true),
-                Err(_) => (Err(panicked(req)), true),
+            State::Pending(future, waiting) => match future.as_mut().poll(cx) {
+                Poll::Pending => {
+                    remember(waiting, cx.waker());
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(outcome)) => (outcome, true),
+                Poll::Ready(Err(_)) => (Err(panicked(req)), true),
             },
         };
         if completed {
