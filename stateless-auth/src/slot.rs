@@ -88,7 +88,7 @@ pub(crate) enum Started {
 ///
 /// A guard whose requirement differs from that of a user-reading extractor that
 /// started first replaces it. Two guards that require different token types or
-/// schemes on one handler are a programming error, rejected with 500.
+/// schemes on one request are a programming error, rejected with 500.
 ///
 /// An extractor that starts in its own poll passes its context `cx`, and the
 /// loaders are polled here: a success or a rejection is reported to the listeners
