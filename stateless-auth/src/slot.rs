@@ -69,7 +69,7 @@ pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
     }
 }
 
-/// What the start of authentication leaves an extractor to do.
+/// The next step of an extractor once it has started authentication.
 pub(crate) enum Started {
     /// The loaders completed at the first poll and accepted the request; the
     /// listeners ran.
@@ -91,12 +91,12 @@ pub(crate) enum Started {
 /// schemes on one request are a programming error, rejected with 500.
 ///
 /// An extractor that starts in its own poll passes its context `cx`, and the
-/// loaders are polled here: a success or a rejection is reported to the listeners
-/// at once, and the slot keeps it for the other extractors of the request. A guard
-/// that starts in `from_request` passes `None`: the slot keeps the loaders' future
-/// until an extractor polls it. A credentials header that fails the checks is
-/// reported either way, since the manager is at hand, and the slot keeps the
-/// rejection, marked as reported.
+/// loaders are polled here. Their success or rejection is reported to the
+/// listeners at once, and the slot keeps it for the other extractors of the
+/// request. A guard that starts in `from_request` passes `None`, and the slot keeps
+/// the loaders' future until an extractor polls it. A credentials header that
+/// fails the checks is reported either way, since the manager is at hand. The slot
+/// keeps that rejection, marked as reported.
 pub(crate) fn start(
     req: &HttpRequest,
     manager: &StatelessAuthManager,

@@ -1,5 +1,5 @@
 //! Rejections beside other extractors of the same handler, with loaders that
-//! answer at once and loaders that return `Pending` first: each listener and the
+//! return at once and loaders that return `Pending` first: each listener and the
 //! error handler must run once, and only for the error that becomes the response.
 //! Two guards with different token types fail the request with 500 whatever the
 //! loaders' timing.
