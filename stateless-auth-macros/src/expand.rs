@@ -96,10 +96,10 @@ fn spec_item(route_args: &RouteArgs, spec: &Ident, function: &ItemFn) -> TokenSt
 /// Replaces the handler's parameters by one `Guarded` extractor and binds the original
 /// patterns from it at the top of the body.
 ///
-/// Parameters written `CurrentUser<..>` or `CurrentToken<..>` go in the tuple of
-/// `Guarded`'s third type parameter, which is built from the authentication without
-/// extraction. Every other parameter goes in the tuple of the second, which
-/// actix-web extracts. The tuples are
+/// Parameters written `CurrentUser<..>` or `CurrentToken<..>` go in the tuple of the
+/// hidden `Readers` type, `Guarded`'s third type parameter: extraction checks their
+/// model types, and the handler builds them from the authentication. Every other
+/// parameter goes in the tuple of the second, which actix-web extracts. The tuples are
 /// bound to a variable before they are destructured, so that a `_` parameter is
 /// still dropped when the handler returns, as it would be without the macro.
 fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {
@@ -133,12 +133,15 @@ fn wrap_handler(krate: &Path, spec: &Ident, handler: Handler) -> TokenStream {
 
     let reader_types = readers.iter().map(|param| &param.ty);
     let reader_patterns = readers.iter().map(|param| &param.pat);
-    let guarded_type =
-        quote!(#krate::Guarded<#spec, (#(#extracted_types,)*), (#(#reader_types,)*)>);
+    let guarded_type = quote!(#krate::Guarded<
+        #spec,
+        (#(#extracted_types,)*),
+        #krate::__private::Readers<(#(#reader_types,)*)>
+    >);
     function.sig.inputs = syn::parse_quote!(#guarded: #guarded_type);
     let stmts: Vec<Stmt> = syn::parse_quote! {
         #[allow(unused_mut)]
-        let mut #args = #guarded.into_parts();
+        let mut #args = #guarded.__into_readers();
         let ((#(#extracted_patterns,)*), (#(#reader_patterns,)*)) = #args;
     };
 
@@ -157,8 +160,8 @@ fn prepend(mut function: ItemFn, mut stmts: Vec<Stmt>) -> TokenStream {
 /// after the library's path (`stateless_auth::`, or the `crate` argument).
 ///
 /// NOTE: a macro reads names, not types. A bare `CurrentUser<..>` imported from
-/// another crate is taken for this library's and must then implement
-/// `FromAuthenticated`. A renamed import (`use CurrentUser as Me`) is extracted like
+/// another crate is taken for this library's, and the compiler rejects it with an
+/// error that explains the cause. A renamed import (`use CurrentUser as Me`) is extracted like
 /// any other parameter.
 fn is_reader(ty: &Type, krate: &Path) -> bool {
     let path = match ty {
@@ -236,11 +239,11 @@ mod tests {
                 __stateless_auth_guarded: ::stateless_auth::Guarded<
                     __stateless_auth_spec_handler,
                     (web::Json<Item>,),
-                    (CurrentUser<User>,)
+                    ::stateless_auth::__private::Readers<(CurrentUser<User>,)>
                 >
             ) -> impl Responder {
                 #[allow(unused_mut)]
-                let mut __stateless_auth_args = __stateless_auth_guarded.into_parts();
+                let mut __stateless_auth_args = __stateless_auth_guarded.__into_readers();
                 let ((web::Json(item),), (user,)) = __stateless_auth_args;
                 body
             }
@@ -299,7 +302,10 @@ mod tests {
 
         let text = expanded.to_string();
         assert!(
-            text.contains("Guarded < __stateless_auth_spec_index , () , (CurrentToken < Token > , CurrentUser < User > ,) >"),
+            text.contains(
+                "Guarded < __stateless_auth_spec_index , () , :: stateless_auth :: __private :: \
+                 Readers < (CurrentToken < Token > , CurrentUser < User > ,) > >"
+            ),
             "{text}"
         );
         assert!(

@@ -266,7 +266,7 @@ use proc_macro::TokenStream;
 /// Beside the handler the attribute defines a hidden unit type named
 /// `__stateless_auth_spec_<handler>` that implements `TokenSpec`
 /// with the route's requirements. The handler's parameters become one
-/// `Guarded<Spec, (P1, P2, ..), (R1, R2, ..)>` parameter, and the original patterns
+/// `Guarded<Spec, (P1, P2, ..), Readers<(R1, R2, ..)>>` parameter, and the original patterns
 /// are bound from it at the top of the body. Because the type is defined beside the
 /// function, the attribute cannot be used on a function inside an `impl` block.
 ///
@@ -276,14 +276,16 @@ use proc_macro::TokenStream;
 /// group some into one tuple parameter, such as
 /// `(path, query): (web::Path<u32>, web::Query<Filter>)`.
 ///
-/// The third type parameter, the tuple `(R1, R2, ..)`, lists the parameters whose
+/// The third type parameter wraps the tuple `(R1, R2, ..)` of the parameters whose
 /// type is written `CurrentUser<..>` or `CurrentToken<..>`, alone or after the
-/// library's path: `Guarded` builds them straight from its authentication, which
-/// costs less than extracting them. When no parameter is written that way, the
-/// third type parameter is left out. The attribute reads names, not types:
+/// library's path, in a hidden `Readers` type. `Guarded` checks their model types
+/// while it extracts the request, and the handler builds them from its
+/// authentication when it starts, which costs less than extracting them. When no
+/// parameter is written that way, the third type parameter is left out. The
+/// attribute reads names, not types:
 ///
 /// - a type of another library named `CurrentUser<T>` and imported under that name
-///   must then implement `FromAuthenticated`, and the compiler error explains this. Write it
+///   must then be one of this library's readers, and the compiler error explains this. Write it
 ///   with its path (`session::CurrentUser<T>`) or import it under another name;
 /// - a renamed import of this library's types (`use stateless_auth::CurrentUser as
 ///   Me`) is extracted like any other parameter. The handler behaves the same,

@@ -38,7 +38,16 @@ impl<T: 'static> CurrentToken<T> {
 
     /// Wraps `authenticated` after checking its model type.
     #[inline]
-    fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+    pub(crate) fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        Self::check_type(&authenticated)?;
+
+        Ok(Self::unchecked(authenticated))
+    }
+
+    /// Rejects with 500 an authentication whose token model is not a `T`, a
+    /// programming error that it logs.
+    #[inline]
+    pub(crate) fn check_type(authenticated: &Authenticated) -> Result<(), StatelessAuthError> {
         if !authenticated.holds_token::<T>() {
             let loaded = authenticated.token_type_name();
             return Err(model_mismatch(
@@ -49,10 +58,16 @@ impl<T: 'static> CurrentToken<T> {
             ));
         }
 
-        Ok(CurrentToken {
+        Ok(())
+    }
+
+    /// Wraps `authenticated`, whose token model [`check_type`](Self::check_type) accepted.
+    #[inline]
+    pub(crate) fn unchecked(authenticated: Authenticated) -> Self {
+        CurrentToken {
             authenticated,
             token: PhantomData,
-        })
+        }
     }
 }
 
@@ -61,7 +76,7 @@ impl<T: 'static> Deref for CurrentToken<T> {
 
     #[inline]
     fn deref(&self) -> &T {
-        // NOTE: `project` checked the type before building this value, so the
+        // NOTE: `check_type` accepted the type before this value was built, so the
         // downcast cannot fail.
         self.authenticated
             .token::<T>()

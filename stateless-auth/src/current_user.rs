@@ -78,6 +78,15 @@ impl<U: 'static> CurrentUser<U> {
     /// Wraps `authenticated` after checking its model type.
     #[inline]
     pub(crate) fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+        Self::check_type(&authenticated)?;
+
+        Ok(Self::unchecked(authenticated))
+    }
+
+    /// Rejects with 500 an authentication whose user model is not a `U`, a
+    /// programming error that it logs.
+    #[inline]
+    pub(crate) fn check_type(authenticated: &Authenticated) -> Result<(), StatelessAuthError> {
         if !authenticated.holds_user::<U>() {
             let loaded = authenticated.user_type_name();
             return Err(model_mismatch(
@@ -88,10 +97,16 @@ impl<U: 'static> CurrentUser<U> {
             ));
         }
 
-        Ok(CurrentUser {
+        Ok(())
+    }
+
+    /// Wraps `authenticated`, whose user model [`check_type`](Self::check_type) accepted.
+    #[inline]
+    pub(crate) fn unchecked(authenticated: Authenticated) -> Self {
+        CurrentUser {
             authenticated,
             user: PhantomData,
-        })
+        }
     }
 }
 
@@ -100,7 +115,7 @@ impl<U: 'static> Deref for CurrentUser<U> {
 
     #[inline]
     fn deref(&self) -> &U {
-        // NOTE: `project` checked the type before building this value, so the
+        // NOTE: `check_type` accepted the type before this value was built, so the
         // downcast cannot fail.
         self.authenticated
             .user::<U>()

@@ -154,7 +154,11 @@ pub(crate) fn start_now(
 /// extractor's value with `project` once it succeeds.
 ///
 /// Once this has returned `Pending`, the extractor polls with [`poll_project`].
-#[inline]
+///
+/// It is always inlined. Every `Guarded` passes the same `project`, and without the
+/// attribute the compiler kept it as a function of its own, which cost a guarded
+/// request about 40 instructions in the benchmark (callgrind).
+#[inline(always)]
 pub(crate) fn start_and_poll<O>(
     req: &HttpRequest,
     requirement: &'static Requirement,

@@ -10,9 +10,9 @@ use crate::error::StatelessAuthError;
 /// one is a synchronous projection of the [`Authenticated`] record. Extracting
 /// [`CurrentUser`](crate::CurrentUser) as a regular parameter instead goes through
 /// actix-web's extraction: one more look-up in the request's extensions and one
-/// more future. The [`token_required`](crate::token_required) attribute puts every
-/// parameter whose type is written `CurrentUser<..>` or `CurrentToken<..>` in this
-/// tuple.
+/// more future. The [`token_required`](crate::token_required) attribute builds every
+/// parameter whose type is written `CurrentUser<..>` or `CurrentToken<..>` in the
+/// same way, through a hidden `Auth` of its own.
 ///
 /// Implement it for a type of your own to derive it from the authentication, for
 /// example a user that must be an administrator:

@@ -13,8 +13,11 @@ use pin_project_lite::pin_project;
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::extract::{poll_project, polled_after_completion, start_and_poll, start_now};
+use crate::extract::{
+    poll_project, polled_after_completion, reject_after_success, start_and_poll, start_now,
+};
 use crate::from_authenticated::FromAuthenticated;
+use crate::manager::StatelessAuthManager;
 use crate::spec::{Requirement, TokenSpec};
 
 /// Authenticates the request with spec `S`, and only then extracts `Args`.
@@ -43,8 +46,10 @@ use crate::spec::{Requirement, TokenSpec};
 /// quarter of the instructions of the pair extracted inside `Args` (callgrind).
 /// [`into_parts`](Guarded::into_parts) returns both tuples. The
 /// [`token_required`](crate::token_required) attribute writes this extractor for
-/// you: parameters written `CurrentUser<..>` or `CurrentToken<..>` go in `Auth`, and
-/// every other parameter in `Args`.
+/// you: every parameter not written `CurrentUser<..>` or `CurrentToken<..>` goes in
+/// `Args`. Those written that way go in a hidden `Auth` that only checks their model
+/// types, and the handler builds them from the authentication when it starts, so
+/// actix-web moves no more data into the handler than without them.
 ///
 /// ```no_run
 /// use actix_web::{HttpResponse, post, web};
@@ -83,6 +88,11 @@ impl<S: TokenSpec, Args, Auth> Guarded<S, Args, Auth> {
     /// Returns the authentication: token type, scheme, token model and user.
     pub fn authenticated(&self) -> &Authenticated {
         &self.authenticated
+    }
+
+    /// Returns the extracted parameters and the authentication.
+    pub(crate) fn into_args_and_authenticated(self) -> (Args, Authenticated) {
+        (self.args, self.authenticated)
     }
 }
 
@@ -170,13 +180,17 @@ where
                 }
                 let authenticated = if mem::take(this.unstarted) {
                     let requirement = const { &Requirement::of::<S>() };
-                    start_and_poll(this.req, requirement, cx, build::<S, Auth>)
+                    start_and_poll(this.req, requirement, cx, keep)
                 } else {
-                    poll_project(this.req, cx, build::<S, Auth>)
+                    poll_project(this.req, cx, keep)
                 };
-                match ready!(authenticated) {
-                    Ok(authenticated) => *this.authenticated = Some(authenticated),
+                let authenticated = match ready!(authenticated) {
+                    Ok(authenticated) => authenticated,
                     Err(err) => break 'steps Err(err),
+                };
+                match build::<S, Auth>(authenticated) {
+                    Ok(built) => *this.authenticated = Some(built),
+                    Err(err) => break 'steps Err(reject_built(this.req, err)),
                 }
                 this.args
                     .set(Some(Args::from_request(this.req, this.payload)));
@@ -209,11 +223,26 @@ where
 /// Checks the scopes of `S`, then builds `Auth` from the authentication.
 #[inline]
 fn build<S: TokenSpec, Auth: FromAuthenticated>(
-    _: &HttpRequest,
     authenticated: Authenticated,
 ) -> Result<(Authenticated, Auth), StatelessAuthError> {
     authenticated.require_scopes(S::SCOPES)?;
 
     let auth = Auth::from_authenticated(&authenticated)?;
     Ok((authenticated, auth))
+}
+
+/// Hands the authentication to `GuardedFuture::poll`, which checks it with `build`.
+#[inline]
+fn keep(
+    _: &HttpRequest,
+    authenticated: Authenticated,
+) -> Result<Authenticated, StatelessAuthError> {
+    Ok(authenticated)
+}
+
+/// Turns a rejection of `build` into the extractor's error.
+#[cold]
+#[inline(never)]
+fn reject_built(req: &HttpRequest, err: StatelessAuthError) -> actix_web::Error {
+    reject_after_success(req, StatelessAuthManager::of(req), err)
 }
