@@ -39,7 +39,10 @@ use proc_macro::TokenStream;
 ///
 /// Each argument may be given once, in any order. Values are string literals. A bare
 /// crate name such as `"my_auth"` is used as `::my_auth`, and a path that starts with
-/// `crate`, `self` or `super` is used as written.
+/// `crate`, `self` or `super` is used as written. That path must name the library
+/// itself or a module that re-exports all of it with a glob
+/// (`pub use stateless_auth::*;`), because the expansion also names items that the
+/// library hides from its docs.
 ///
 /// A token type is any string that the token loader understands, so a misspelled
 /// one compiles, and a loader that checks the type then rejects every token with
@@ -285,8 +288,9 @@ use proc_macro::TokenStream;
 /// attribute reads names, not types:
 ///
 /// - a type of another library named `CurrentUser<T>` and imported under that name
-///   must then be one of this library's readers, and the compiler error explains this. Write it
-///   with its path (`session::CurrentUser<T>`) or import it under another name;
+///   is rejected at compile time, with an error that explains this, even when it
+///   implements `FromAuthenticated`. Write it with its path
+///   (`session::CurrentUser<T>`) or import it under another name;
 /// - a renamed import of this library's types (`use stateless_auth::CurrentUser as
 ///   Me`) is extracted like any other parameter. The handler behaves the same,
 ///   except that a model type mismatch is found after the parameters before it are

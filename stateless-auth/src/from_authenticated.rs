@@ -10,9 +10,10 @@ use crate::error::StatelessAuthError;
 /// one is a synchronous projection of the [`Authenticated`] record. Extracting
 /// [`CurrentUser`](crate::CurrentUser) as a regular parameter instead goes through
 /// actix-web's extraction: one more look-up in the request's extensions and one
-/// more future. The [`token_required`](crate::token_required) attribute builds every
-/// parameter whose type is written `CurrentUser<..>` or `CurrentToken<..>` in the
-/// same way, through a hidden `Auth` of its own.
+/// more future. The [`token_required`](crate::token_required) attribute treats every
+/// parameter whose type is written `CurrentUser<..>` or `CurrentToken<..>` in a
+/// similar way: it checks their model types during extraction, through a hidden
+/// `Auth` of its own, and builds them in the handler.
 ///
 /// Implement it for a type of your own to derive it from the authentication, for
 /// example a user that must be an administrator:
@@ -49,9 +50,9 @@ use crate::error::StatelessAuthError;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be built from the authentication",
     label = "not a `FromAuthenticated` type",
-    note = "`#[token_required]` builds every parameter whose type is written `CurrentUser<..>` or \
-            `CurrentToken<..>` from the authentication, so a type of another library with that \
-            name must be written with its path (`session::CurrentUser<T>`) or under another name"
+    note = "`Guarded`'s third type parameter takes `CurrentUser<U>`, `CurrentToken<T>`, \
+            `Authenticated`, a type of your own that implements `FromAuthenticated`, or a tuple \
+            of them"
 )]
 pub trait FromAuthenticated: Sized {
     /// Builds the value from a successful authentication.

@@ -41,9 +41,8 @@ use crate::spec::{Requirement, TokenSpec};
 ///
 /// `Auth`, a tuple of [`FromAuthenticated`] values such as `CurrentUser<U>`, is built
 /// straight from the authentication once it succeeds, before `Args` is extracted.
-/// That costs less than extracting the same values inside `Args`: in the crate's
-/// benchmark, a `CurrentUser` and a `CurrentToken` built this way cost about a
-/// quarter of the instructions of the pair extracted inside `Args` (callgrind).
+/// That costs less than extracting the same values inside `Args`, which looks the
+/// authentication up in the request's extensions and runs a future for each one.
 /// [`into_parts`](Guarded::into_parts) returns both tuples. The
 /// [`token_required`](crate::token_required) attribute writes this extractor for
 /// you: every parameter not written `CurrentUser<..>` or `CurrentToken<..>` goes in

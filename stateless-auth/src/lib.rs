@@ -36,12 +36,12 @@ pub use crate::manager::StatelessAuthManager;
 pub use crate::mixin::{TokenMixin, UserMixin};
 pub use crate::optional_user::OptionalUser;
 pub use crate::spec::{Access, ConfigDefaults, Refresh, TokenSpec};
+pub use crate::token_required::TokenRequired;
+pub use stateless_auth_macros::token_required;
 
 #[doc(hidden)]
 pub mod __private {
-    //! Items that the expansion of `#[token_required]` names; not a public API.
+    //! Items that the expansion of `#[token_required]` names. They are not a public API.
 
     pub use crate::readers::{Reader, Readers};
 }
-pub use crate::token_required::TokenRequired;
-pub use stateless_auth_macros::token_required;

@@ -19,9 +19,10 @@ use crate::spec::TokenSpec;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be built from the authentication",
     label = "not this library's `CurrentUser` or `CurrentToken`",
-    note = "`#[token_required]` builds every parameter whose type is written `CurrentUser<..>` or \
-            `CurrentToken<..>` from the authentication, so a type of another library with that \
-            name must be written with its path (`session::CurrentUser<T>`) or under another name"
+    note = "`#[token_required]` takes every parameter whose type is written `CurrentUser<..>` or \
+            `CurrentToken<..>` for this library's type, so another type with that name, even one \
+            that implements `FromAuthenticated`, must be written with its path \
+            (`session::CurrentUser<T>`) or under another name"
 )]
 pub trait Reader: Sized {
     /// Rejects an authentication whose models do not have the types that `Self` reads.

@@ -91,6 +91,18 @@ async fn renamed(user: my_auth::CurrentUser<User>) -> String {
     user.name.clone()
 }
 
+/// The library through a module of the application that re-exports all of it.
+mod facade {
+    pub use stateless_auth::*;
+}
+
+/// The library through the application's module, with reader parameters.
+#[get("/facade")]
+#[token_required(crate = "crate::facade")]
+async fn through_facade(user: CurrentUser<User>, _: CurrentToken<Token>) -> String {
+    user.name.clone()
+}
+
 /// A raw identifier as the handler's name.
 #[get("/match")]
 #[token_required]
@@ -140,6 +152,7 @@ fn main() {
         .service(api::explicit)
         .service(patterns)
         .service(renamed)
+        .service(through_facade)
         .service(r#match)
         .service(sixteen)
         .service(web::resource("/refresh").route(web::post().to(api::refresh)))
