@@ -68,8 +68,10 @@ requests_per_second() {
     shift
     local output
     output="$(wrk --threads 1 --connections "$CONNECTIONS" --duration "${DURATION}s" "$@" "$url")"
-    if grep -q "Non-2xx" <<<"$output"; then
-        echo "wrk got error responses from ${url}:" >&2
+    # wrk prints these lines only when some requests failed, and failed requests
+    # would make the rate meaningless.
+    if grep -qE "Non-2xx|Socket errors" <<<"$output"; then
+        echo "wrk got error responses or socket errors from ${url}:" >&2
         echo "$output" >&2
         exit 1
     fi
