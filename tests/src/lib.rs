@@ -21,6 +21,25 @@ use stateless_auth::{
     Authenticated, StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin,
 };
 
+/// Calls of the token loader and of the user loader.
+#[derive(Default)]
+pub struct Loads {
+    pub tokens: AtomicUsize,
+    pub users: AtomicUsize,
+}
+
+/// Splits `token` into the first non-empty prefix of `prefixes` that starts it, or
+/// `""` when none does, and the rest.
+pub fn split_prefix<'a>(token: &'a str, prefixes: &[&'static str]) -> (&'static str, &'a str) {
+    for prefix in prefixes.iter().copied().filter(|prefix| !prefix.is_empty()) {
+        if let Some(rest) = token.strip_prefix(prefix) {
+            return (prefix, rest);
+        }
+    }
+
+    ("", token)
+}
+
 /// A token model: which user it belongs to, its type, and what it grants.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {

@@ -6,7 +6,7 @@
 //! and the status must not depend on how long the loaders take.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -18,7 +18,9 @@ use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, Guarded, OptionalUser, Refresh,
     StatelessAuthError, StatelessAuthManager, TokenRequired, token_required,
 };
-use stateless_auth_tests::{Calls, Token, User, count_error_handler, count_listeners, user_header};
+use stateless_auth_tests::{
+    Calls, Loads, Token, User, count_error_handler, count_listeners, split_prefix, user_header,
+};
 
 /// The scope that a delayed token carries so that the user loader waits too.
 const DELAY_USER: &str = "delay-user";
@@ -53,23 +55,6 @@ async fn wait_for(prefix: &str) {
     }
 }
 
-/// Splits a token into its delay prefix and the stored token.
-fn split_delay(token: &str) -> (&'static str, &str) {
-    for prefix in DELAYS.into_iter().filter(|prefix| !prefix.is_empty()) {
-        if let Some(rest) = token.strip_prefix(prefix) {
-            return (prefix, rest);
-        }
-    }
-    ("", token)
-}
-
-/// Calls of both loaders.
-#[derive(Default)]
-struct Loads {
-    tokens: AtomicUsize,
-    users: AtomicUsize,
-}
-
 /// Creates a manager whose loaders wait for the delay that the token's prefix
 /// names, and count their calls in `loads`.
 fn delayed_manager(loads: &Arc<Loads>) -> StatelessAuthManager {
@@ -78,7 +63,7 @@ fn delayed_manager(loads: &Arc<Loads>) -> StatelessAuthManager {
     StatelessAuthManager::new(
         async move |token: &str, token_type: &str, _: &str| {
             token_loads.tokens.fetch_add(1, Ordering::SeqCst);
-            let (prefix, stored) = split_delay(token);
+            let (prefix, stored) = split_prefix(token, &DELAYS);
             wait_for(prefix).await;
 
             let (user, stored_type, expired) = match stored {

@@ -22,14 +22,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentType};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, test, web};
+use actix_web::{App, FromRequest, HttpMessage, test, web};
 use serde::Deserialize;
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, Guarded, OptionalUser, Refresh,
     StatelessAuthError, StatelessAuthManager, TokenMixin, TokenRequired, TokenSpec, UserMixin,
     token_required,
 };
-use stateless_auth_tests::{Calls, count_error_handler, count_listeners};
+use stateless_auth_tests::{Calls, Loads, count_error_handler, count_listeners, split_prefix};
 
 /// Time one request may take before the test fails.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -111,24 +111,6 @@ async fn wait_for(prefix: &str) {
     }
 }
 
-/// Splits a token into its delay prefix and the stored token.
-fn split_delay(token: &str) -> (&'static str, &str) {
-    for prefix in DELAYS.into_iter().filter(|prefix| !prefix.is_empty()) {
-        if let Some(rest) = token.strip_prefix(prefix) {
-            return (prefix, rest);
-        }
-    }
-
-    ("", token)
-}
-
-/// Calls of both loaders.
-#[derive(Default)]
-struct Loads {
-    tokens: AtomicUsize,
-    users: AtomicUsize,
-}
-
 /// Creates a manager whose loaders wait for the delay that the token's prefix
 /// names, and count their calls in `loads`.
 fn delayed_manager(loads: &Arc<Loads>) -> StatelessAuthManager {
@@ -137,7 +119,7 @@ fn delayed_manager(loads: &Arc<Loads>) -> StatelessAuthManager {
     StatelessAuthManager::new(
         async move |token: &str, token_type: &str, _: &str| {
             token_loads.tokens.fetch_add(1, Ordering::SeqCst);
-            let (delay, stored) = split_delay(token);
+            let (delay, stored) = split_prefix(token, &DELAYS);
             wait_for(delay).await;
 
             let (user, stored_type, expired, scopes): (_, _, _, &'static [&'static str]) =
@@ -442,32 +424,13 @@ const AROUNDS: [Around; 5] = [
     Around::HeaderAfter,
 ];
 
-/// Authenticates with `Authenticated` before the handler, ignoring a rejection.
-async fn authenticated_before(
+/// Extracts `T` before the handler, as an authenticating middleware does, and
+/// ignores its rejection.
+async fn extract_before<T: FromRequest>(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let _ = req.extract::<Authenticated>().await;
-
-    next.call(req).await
-}
-
-/// Authenticates with `OptionalUser` before the handler, ignoring a rejection.
-async fn optional_before(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let _ = req.extract::<OptionalUser<Member>>().await;
-
-    next.call(req).await
-}
-
-/// Requires a refresh token before the handler, ignoring a rejection.
-async fn refresh_guard_before(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let _ = req.extract::<TokenRequired<Refresh>>().await;
+    let _ = req.extract::<T>().await;
 
     next.call(req).await
 }
@@ -597,15 +560,23 @@ async fn send(case: Case<'_>) -> Outcome {
             call(&app, req).await
         }
         Around::AuthenticatedBefore => {
-            let app = test::init_service(app(manager).wrap(from_fn(authenticated_before))).await;
+            let app =
+                test::init_service(app(manager).wrap(from_fn(extract_before::<Authenticated>)))
+                    .await;
             call(&app, req).await
         }
         Around::OptionalBefore => {
-            let app = test::init_service(app(manager).wrap(from_fn(optional_before))).await;
+            let app = test::init_service(
+                app(manager).wrap(from_fn(extract_before::<OptionalUser<Member>>)),
+            )
+            .await;
             call(&app, req).await
         }
         Around::RefreshGuardBefore => {
-            let app = test::init_service(app(manager).wrap(from_fn(refresh_guard_before))).await;
+            let app = test::init_service(
+                app(manager).wrap(from_fn(extract_before::<TokenRequired<Refresh>>)),
+            )
+            .await;
             call(&app, req).await
         }
         Around::HeaderAfter => {
