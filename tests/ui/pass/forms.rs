@@ -96,7 +96,7 @@ mod facade {
     pub use stateless_auth::*;
 }
 
-/// The library through the application's module, with reader parameters.
+/// Returns the user's name, with the library named through the application's module.
 #[get("/facade")]
 #[token_required(crate = "crate::facade")]
 async fn through_facade(user: CurrentUser<User>, _: CurrentToken<Token>) -> String {
