@@ -38,7 +38,7 @@ impl<T: 'static> CurrentToken<T> {
 
     /// Wraps `authenticated` after checking its model type.
     #[inline]
-    pub(crate) fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
+    fn checked(authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
         Self::check_type(&authenticated)?;
 
         Ok(Self::unchecked(authenticated))

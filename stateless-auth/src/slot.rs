@@ -132,13 +132,12 @@ pub(crate) fn start(
         }
         // The loaders never receive the request, so they may run while its
         // extensions are borrowed.
-        (Ok(mut future), Some(cx)) => match future.as_mut().poll(cx) {
+        (Ok(mut future), Some(cx)) => match poll_loaders(req, &mut future, cx) {
             Poll::Pending => {
                 fill(slot, State::Pending(future, Some(cx.waker().clone())));
                 return Started::Pending;
             }
-            Poll::Ready(Ok(outcome)) => outcome,
-            Poll::Ready(Err(_)) => Err(panicked(req)),
+            Poll::Ready(outcome) => outcome,
         },
     };
     fill(slot, State::Reported(outcome.clone()));
@@ -292,13 +291,12 @@ pub(crate) fn poll(
         let (outcome, completed) = match &mut slot.state {
             State::Vacant => return Poll::Ready(Err(never_started(req))),
             State::Reported(outcome) => (outcome.clone(), false),
-            State::Pending(future, waiting) => match future.as_mut().poll(cx) {
+            State::Pending(future, waiting) => match poll_loaders(req, future, cx) {
                 Poll::Pending => {
                     remember(waiting, cx.waker());
                     return Poll::Pending;
                 }
-                Poll::Ready(Ok(outcome)) => (outcome, true),
-                Poll::Ready(Err(_)) => (Err(panicked(req)), true),
+                Poll::Ready(outcome) => (outcome, true),
             },
         };
         if completed {
@@ -327,6 +325,21 @@ fn never_started(req: &HttpRequest) -> StatelessAuthError {
     );
 
     StatelessAuthError::server(INTERNAL)
+}
+
+/// Polls the loaders' future, and turns a panic in a loader or a model method
+/// into its rejection.
+#[inline]
+fn poll_loaders(
+    req: &HttpRequest,
+    future: &mut AuthFuture,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Authenticated, Rejection>> {
+    match future.as_mut().poll(cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
+        Poll::Ready(Err(_)) => Poll::Ready(Err(panicked(req))),
+    }
 }
 
 /// Logs a panic in a loader or a model method, and returns its rejection.
