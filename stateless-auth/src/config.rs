@@ -3,6 +3,8 @@
 use actix_web::http::header::HeaderName;
 use serde::{Deserialize, Serialize};
 
+use crate::grammar::is_scheme;
+
 /// The default for [`StatelessAuthConfig::max_token_length`], in bytes.
 ///
 /// Opaque tokens are rarely longer than a few hundred bytes; 4096 leaves room for
@@ -127,14 +129,6 @@ impl StatelessAuthConfig {
         HeaderName::try_from(self.auth_header.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.auth_header.clone()))
     }
-}
-
-/// Checks that `scheme` is an RFC 9110 `token`, the syntax of an authentication scheme.
-pub(crate) fn is_scheme(scheme: &str) -> bool {
-    !scheme.is_empty()
-        && scheme
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 #[cfg(test)]

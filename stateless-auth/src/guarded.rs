@@ -111,7 +111,7 @@ where
         } else {
             (
                 false,
-                start_now(req, const { &Requirement::of::<S>() }).err(),
+                start_now(req, const { Requirement::of::<S>() }).err(),
             )
         };
 
@@ -178,7 +178,7 @@ where
                     break 'steps Err(err);
                 }
                 let authenticated = if mem::take(this.unstarted) {
-                    let requirement = const { &Requirement::of::<S>() };
+                    let requirement = const { Requirement::of::<S>() };
                     start_and_poll(this.req, requirement, cx, keep)
                 } else {
                     poll_project(this.req, cx, keep)

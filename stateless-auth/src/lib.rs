@@ -11,6 +11,7 @@ mod current_user;
 mod error;
 mod extract;
 mod from_authenticated;
+mod grammar;
 mod guarded;
 pub mod header;
 mod label;

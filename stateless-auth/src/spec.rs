@@ -1,5 +1,9 @@
 //! Route requirements as types: the token type, the scheme and the scopes a route needs.
 
+use std::marker::PhantomData;
+
+use crate::grammar::{is_scheme, is_scope_token};
+
 /// The requirements of a route, as associated constants.
 ///
 /// `None` means the configured default
@@ -8,6 +12,13 @@
 /// [`token_required`](crate::token_required) attribute writes such a type for each
 /// handler; write one by hand for [`TokenRequired`](crate::TokenRequired) and
 /// [`Guarded`](crate::Guarded).
+///
+/// A requirement that cannot work fails the build of the guard that uses it, with a
+/// message that names the constant. Such requirements are a `TOKEN_TYPE` of
+/// `Some("")`, an `AUTH_TYPE` that is not an authentication scheme, and a scope
+/// that is not an RFC 6750 scope token. The error appears in `cargo build` but not
+/// in `cargo check`, because rustc evaluates the guard's constants only when it
+/// generates code for the guard.
 ///
 /// ```
 /// use stateless_auth::TokenSpec;
@@ -21,11 +32,16 @@
 /// ```
 pub trait TokenSpec: 'static {
     /// The token type passed to the token loader, such as `"access"` or `"refresh"`.
+    /// It must not be empty.
     const TOKEN_TYPE: Option<&'static str> = None;
-    /// The scheme expected before the token, such as `"Bearer"`; compared ignoring ASCII case.
+    /// The scheme expected before the token, such as `"Bearer"`, compared ignoring
+    /// ASCII case. It must be an RFC 9110 token: one or more ASCII letters, digits
+    /// and ``!#$%&'*+-.^_`|~``.
     const AUTH_TYPE: Option<&'static str> = None;
     /// The scopes that the token must grant, each checked with
-    /// [`TokenMixin::has_scope`](crate::TokenMixin::has_scope).
+    /// [`TokenMixin::has_scope`](crate::TokenMixin::has_scope). Each must be an
+    /// RFC 6750 scope token: one or more visible ASCII characters other than `"`
+    /// and `\`, so no space.
     const SCOPES: &'static [&'static str] = &[];
 
     /// Not part of the API: set by the [`token_required`](crate::token_required)
@@ -81,13 +97,62 @@ impl Requirement {
         explicit: false,
     };
 
-    /// Builds the requirement of a guard with spec `S`.
-    pub(crate) const fn of<S: TokenSpec>() -> Self {
+    /// Returns the requirement of a guard with spec `S`.
+    ///
+    /// Callers evaluate it in a `const` block. It reads a constant that rustc
+    /// evaluates once for each spec, so a spec that cannot work is one compile
+    /// error, however many guards use it.
+    pub(crate) const fn of<S: TokenSpec>() -> &'static Requirement {
+        SpecRequirement::<S>::VALUE
+    }
+}
+
+/// The requirement of spec `S`, as an associated constant.
+struct SpecRequirement<S>(PhantomData<fn() -> S>);
+
+impl<S: TokenSpec> SpecRequirement<S> {
+    const VALUE: &'static Requirement = &{
+        check_spec::<S>();
+
         Requirement {
             token_type: S::TOKEN_TYPE,
             auth_type: S::AUTH_TYPE,
             scopes: S::SCOPES,
             explicit: true,
         }
+    };
+}
+
+/// Panics when a constant of `S` cannot work, with a message that names it.
+const fn check_spec<S: TokenSpec>() {
+    if let Some(token_type) = S::TOKEN_TYPE
+        && token_type.is_empty()
+    {
+        panic!(
+            "`TokenSpec::TOKEN_TYPE` is `Some(\"\")`. Use `None` for the configured \
+             default, or a name such as \"access\""
+        );
+    }
+
+    if let Some(auth_type) = S::AUTH_TYPE
+        && !is_scheme(auth_type)
+    {
+        panic!(
+            "`TokenSpec::AUTH_TYPE` is not an authentication scheme. Use one or more \
+             ASCII letters, digits and !#$%&'*+-.^_`|~, such as \"Bearer\", or `None` \
+             for the configured default"
+        );
+    }
+
+    let mut index = 0;
+    while index < S::SCOPES.len() {
+        if !is_scope_token(S::SCOPES[index]) {
+            panic!(
+                "a scope in `TokenSpec::SCOPES` is not an RFC 6750 scope token. A scope \
+                 is one or more visible ASCII characters other than `\"` and `\\`, \
+                 so it has no space"
+            );
+        }
+        index += 1;
     }
 }

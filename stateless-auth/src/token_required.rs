@@ -69,7 +69,7 @@ impl<S: TokenSpec> FromRequest for TokenRequired<S> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ExtractFuture::new(
             req,
-            const { &Requirement::of::<S>() },
+            const { Requirement::of::<S>() },
             Start::Eager,
             Self::project,
         )
