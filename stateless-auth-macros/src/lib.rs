@@ -271,7 +271,12 @@ use proc_macro::TokenStream;
 /// with the route's requirements. The handler's parameters become one
 /// `Guarded<Spec, (P1, P2, ..), Readers<(R1, R2, ..)>>` parameter, and the original patterns
 /// are bound from it at the top of the body. Because the type is defined beside the
-/// function, the attribute cannot be used on a function inside an `impl` block.
+/// function, the attribute cannot be used on a function inside an `impl` or `trait`
+/// block. A method with a `self` receiver gets an error of the attribute's own, but
+/// the attribute cannot tell an associated function without one from a free
+/// function. For such a function rustc reports `struct is not supported in traits
+/// or impls` at the attribute and `cannot find type __stateless_auth_spec_<handler>`
+/// at the function's name. Write `Guarded` in its signature instead.
 ///
 /// `Guarded`'s second type parameter, the tuple `(P1, P2, ..)`, lists the
 /// parameters that actix-web extracts. A handler has at most 16 of them, because

@@ -130,6 +130,12 @@ impl StatelessAuthManager {
     ///     )
     /// }
     /// ```
+    ///
+    /// The manager sets no time limit on the loaders, so a request waits as long
+    /// as its loaders do. Bound the datastore's waits where they happen: with the
+    /// pool's acquire timeout (such as sqlx's `PoolOptions::acquire_timeout`) and,
+    /// for a query that may stall, with `actix_web::rt::time::timeout` around it,
+    /// its elapsed error logged and returned as [`StatelessAuthError::server`].
     pub fn new<T, U, TL, UL>(token_loader: TL, user_loader: UL) -> Self
     where
         T: TokenMixin + 'static,
