@@ -33,7 +33,7 @@ pub(crate) fn parse_route_args(args: TokenStream, errors: &mut Errors) -> Option
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas,
         Err(err) => {
-            errors.push(err);
+            errors.push(syn::Error::new(err.span(), syntax_message(&err)));
             return None;
         }
     };
@@ -90,6 +90,16 @@ impl Checker {
             crate_path: self.crate_path.unwrap_or(default_crate_path),
         }
     }
+}
+
+/// Adds to syn's message, such as "expected identifier", the form that the
+/// arguments take.
+fn syntax_message(err: &syn::Error) -> String {
+    format!(
+        "{err}. `#[token_required]` takes arguments written `name = \"value\"` and \
+         separated by commas, such as `token_type = \"refresh\", auth_type = \"Bearer\"`, \
+         and `scopes(\"read\", \"write\")`"
+    )
 }
 
 fn unknown_argument_message(name: &str) -> String {
@@ -437,6 +447,19 @@ mod tests {
                 "`crate` expects a string literal, such as `crate = \"my_auth\"`",
             ]
         );
+    }
+
+    #[test]
+    fn syntax_errors_show_argument_form() {
+        let form = "`#[token_required]` takes arguments written `name = \"value\"` and \
+                    separated by commas, such as `token_type = \"refresh\", auth_type = \"Bearer\"`, \
+                    and `scopes(\"read\", \"write\")`";
+
+        let bare_literal = error_messages(quote!("refresh"));
+        let colon = error_messages(quote!(token_type: "refresh"));
+
+        assert_eq!(bare_literal, [format!("expected identifier. {form}")]);
+        assert_eq!(colon, [format!("expected `,`. {form}")]);
     }
 
     #[test]
