@@ -20,6 +20,10 @@ async fn main() -> io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let settings = Settings::from_env();
     log::info!("starting the example API");
+    log::warn!(
+        "this example issues tokens for any username without a password, so keep it on \
+         127.0.0.1 and do not serve it as it is"
+    );
 
     let pool = db::open(&settings.database_url).await.map_err(|err| {
         log::error!("opening database {} failed: {err}", settings.database_url);

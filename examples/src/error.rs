@@ -33,7 +33,8 @@ pub enum ApiError {
         limit: usize,
     },
 
-    /// The username is empty, too long or contains control characters.
+    /// The username is empty, too long, padded with whitespace or contains control
+    /// or invisible characters.
     #[error("Invalid username: {0}")]
     InvalidUsername(&'static str),
 

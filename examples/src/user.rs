@@ -105,7 +105,13 @@ impl User {
 }
 
 /// Checks that `username` is between 1 and [`MAX_USERNAME_CHARS`] characters
-/// long and contains no control characters.
+/// long, has no whitespace at either end and contains no control or invisible
+/// characters, so that two names that look the same are rarely both accepted.
+///
+/// NOTE: names are not normalized, so `"Zo\u{eb}"` and `"Zoe\u{308}"` (the same
+/// "Zoë" in Unicode normalization forms C and D) are two users. A service that
+/// must treat them as one name should normalize names to one form before it
+/// stores or compares them.
 ///
 /// # Errors
 ///
@@ -113,6 +119,11 @@ impl User {
 pub fn validate_username(username: &str) -> Result<(), ApiError> {
     if username.trim().is_empty() {
         return Err(ApiError::InvalidUsername("must not be empty or blank"));
+    }
+    if username.trim() != username {
+        return Err(ApiError::InvalidUsername(
+            "must not start or end with whitespace",
+        ));
     }
     if username.chars().count() > MAX_USERNAME_CHARS {
         return Err(ApiError::InvalidUsername(
@@ -124,8 +135,37 @@ pub fn validate_username(username: &str) -> Result<(), ApiError> {
             "must not contain control characters",
         ));
     }
+    if username.chars().any(is_invisible) {
+        return Err(ApiError::InvalidUsername(
+            "must not contain invisible characters, such as zero-width spaces and joiners, \
+             bidirectional controls or variation selectors",
+        ));
+    }
 
     Ok(())
+}
+
+/// Reports whether `c` is a character that renders as nothing in most text: a
+/// format character or filler that could make one name look like another.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'                      // soft hyphen
+            | '\u{034F}'                // combining grapheme joiner
+            | '\u{061C}'                // Arabic letter mark
+            | '\u{115F}' | '\u{1160}'   // Hangul fillers
+            | '\u{17B4}' | '\u{17B5}'   // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors and vowel separator
+            | '\u{200B}'..='\u{200F}'   // zero-width space, joiners and direction marks
+            | '\u{202A}'..='\u{202E}'   // bidirectional embeddings and overrides
+            | '\u{2060}'..='\u{206F}'   // word joiner, invisible operators, bidirectional isolates
+            | '\u{3164}'                // Hangul filler
+            | '\u{FE00}'..='\u{FE0F}'   // variation selectors
+            | '\u{FEFF}'                // zero-width no-break space
+            | '\u{FFA0}'                // halfwidth Hangul filler
+            | '\u{1D173}'..='\u{1D17A}' // musical symbol formatting
+            | '\u{E0000}'..='\u{E0FFF}' // tags and variation selectors supplement
+    )
 }
 
 #[cfg(test)]
@@ -178,7 +218,19 @@ mod tests {
     fn username_rules() {
         let long = "a".repeat(MAX_USERNAME_CHARS + 1);
         let longest = "é".repeat(MAX_USERNAME_CHARS);
-        let rejected = ["", "   ", "bad\nname", long.as_str()];
+        let rejected = [
+            "",
+            "   ",
+            "bad\nname",
+            long.as_str(),
+            " alice",
+            "alice\t",
+            "al\u{200B}ice",
+            "\u{200B}",
+            "\u{202E}ecila",
+            "alice\u{FE0F}",
+            "\u{3164}",
+        ];
         let accepted = ["alice", "a", "Zoë Smith", longest.as_str()];
 
         for name in rejected {

@@ -109,6 +109,33 @@ async fn empty_username_is_400() {
 }
 
 #[actix_web::test]
+async fn lookalike_username_is_400() {
+    let api = Api::new().await;
+    api.create_user("alice").await;
+    let padded = "Invalid username: must not start or end with whitespace";
+    let invisible = "Invalid username: must not contain invisible characters, such as \
+                     zero-width spaces and joiners, bidirectional controls or variation selectors";
+    let cases = [
+        (" alice", padded),
+        ("alice ", padded),
+        ("al\u{200B}ice", invisible),
+        ("\u{200B}", invisible),
+        ("\u{202E}ecila", invisible),
+    ];
+
+    for (username, expected) in cases {
+        let request = TestRequest::post()
+            .uri("/user")
+            .set_json(username_body(username));
+
+        let reply = api.send(request).await;
+
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{username:?}");
+        assert_eq!(reply.error(), expected, "{username:?}");
+    }
+}
+
+#[actix_web::test]
 async fn duplicate_username_is_409() {
     let api = Api::new().await;
     api.create_user("alice").await;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::test::TestRequest;
 use common::{Api, bearer, username_body};
 use stateless_auth_examples::clock::unix_now;
@@ -136,6 +136,34 @@ async fn refresh_token_works_once() {
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(second.status, StatusCode::UNAUTHORIZED);
     assert_eq!(second.error(), "Token error: Invalid token");
+}
+
+#[actix_web::test]
+async fn token_responses_are_not_stored() {
+    let api = Api::new().await;
+    let tokens = api.user_with_tokens("alice").await;
+    let create = TestRequest::post()
+        .uri("/create_token")
+        .set_json(username_body("alice"));
+    let refresh = TestRequest::put()
+        .uri("/refresh_token")
+        .insert_header(bearer(&tokens.refresh_token));
+
+    let refreshed = api.send(refresh).await;
+    let created = api.send(create).await;
+
+    for (route, reply) in [
+        ("PUT /refresh_token", refreshed),
+        ("POST /create_token", created),
+    ] {
+        assert_eq!(reply.status, StatusCode::CREATED, "{route}");
+        let cache_control = reply.headers.get(header::CACHE_CONTROL);
+        assert_eq!(
+            cache_control.and_then(|value| value.to_str().ok()),
+            Some("no-store"),
+            "{route}"
+        );
+    }
 }
 
 #[actix_web::test]
