@@ -145,24 +145,33 @@ pub fn validate_username(username: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Reports whether `c` is a character that renders as nothing in most text: a
-/// format character or filler that could make one name look like another.
+/// Reports whether `c` is one of the listed characters that render as nothing, or
+/// as blank space, in most text, so that they could make one name look like another.
+///
+/// NOTE: the list contains the common format characters, fillers and separators, not
+/// every character of Unicode's default-ignorable or format classes.
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'                      // soft hyphen
             | '\u{034F}'                // combining grapheme joiner
+            | '\u{0600}'..='\u{0605}'   // Arabic number signs
             | '\u{061C}'                // Arabic letter mark
             | '\u{115F}' | '\u{1160}'   // Hangul fillers
             | '\u{17B4}' | '\u{17B5}'   // Khmer inherent vowels
             | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors and vowel separator
             | '\u{200B}'..='\u{200F}'   // zero-width space, joiners and direction marks
+            | '\u{2028}' | '\u{2029}'   // line and paragraph separators
             | '\u{202A}'..='\u{202E}'   // bidirectional embeddings and overrides
             | '\u{2060}'..='\u{206F}'   // word joiner, invisible operators, bidirectional isolates
+            | '\u{2800}'                // blank braille pattern
             | '\u{3164}'                // Hangul filler
             | '\u{FE00}'..='\u{FE0F}'   // variation selectors
             | '\u{FEFF}'                // zero-width no-break space
             | '\u{FFA0}'                // halfwidth Hangul filler
+            | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotation controls
+            | '\u{13430}'..='\u{1343F}' // Egyptian hieroglyph format controls
+            | '\u{1BCA0}'..='\u{1BCA3}' // shorthand format controls
             | '\u{1D173}'..='\u{1D17A}' // musical symbol formatting
             | '\u{E0000}'..='\u{E0FFF}' // tags and variation selectors supplement
     )
@@ -230,6 +239,8 @@ mod tests {
             "\u{202E}ecila",
             "alice\u{FE0F}",
             "\u{3164}",
+            "al\u{2028}ice",
+            "alice\u{2800}",
         ];
         let accepted = ["alice", "a", "Zoë Smith", longest.as_str()];
 

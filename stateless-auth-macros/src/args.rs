@@ -171,7 +171,9 @@ fn check_scopes(meta: &Meta, errors: &mut Errors) -> Vec<LitStr> {
     let items = match list.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated) {
         Ok(items) => items,
         Err(err) => {
-            errors.push(err);
+            let message =
+                format!("{err}. `scopes` expects strings in parentheses, such as `{example}`");
+            errors.push(syn::Error::new(err.span(), message));
             return Vec::new();
         }
     };
@@ -460,6 +462,19 @@ mod tests {
 
         assert_eq!(bare_literal, [format!("expected identifier. {form}")]);
         assert_eq!(colon, [format!("expected `,`. {form}")]);
+    }
+
+    #[test]
+    fn scopes_syntax_error_shows_form() {
+        let messages = error_messages(quote!(scopes("a" "b")));
+
+        assert_eq!(
+            messages,
+            [
+                "expected `,`. `scopes` expects strings in parentheses, such as \
+              `scopes(\"read:secret\", \"admin\")`"
+            ]
+        );
     }
 
     #[test]

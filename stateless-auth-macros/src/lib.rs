@@ -274,9 +274,10 @@ use proc_macro::TokenStream;
 /// function, the attribute cannot be used on a function inside an `impl` or `trait`
 /// block. A method with a `self` receiver gets an error of the attribute's own, but
 /// the attribute cannot tell an associated function without one from a free
-/// function. For such a function rustc reports `struct is not supported in traits
-/// or impls` at the attribute and `cannot find type __stateless_auth_spec_<handler>`
-/// at the function's name. Write `Guarded` in its signature instead.
+/// function. For such a function rustc 1.95 reports ``struct is not supported in
+/// `trait`s or `impl`s`` at the attribute and `cannot find type
+/// __stateless_auth_spec_<handler>` at the function's name. Write `Guarded` in its
+/// signature instead.
 ///
 /// `Guarded`'s second type parameter, the tuple `(P1, P2, ..)`, lists the
 /// parameters that actix-web extracts. A handler has at most 16 of them, because

@@ -85,8 +85,8 @@ pub enum ConfigError {
         "invalid default_auth_type {0:?}: expected a scheme of letters, digits and !#$%&'*+-.^_`|~ such as \"Bearer\""
     )]
     InvalidAuthType(String),
-    /// `default_token_type` is empty.
-    #[error("invalid default_token_type: expected a non-empty name such as \"access\"")]
+    /// `default_token_type` is empty or blank.
+    #[error("invalid default_token_type: expected a name that is not blank, such as \"access\"")]
     EmptyTokenType,
     /// `realm` contains a character that a header value cannot carry.
     #[error("invalid realm {0:?}: expected visible ASCII characters and spaces only")]
@@ -107,7 +107,7 @@ impl StatelessAuthConfig {
         if !is_scheme(&self.default_auth_type) {
             return Err(ConfigError::InvalidAuthType(self.default_auth_type.clone()));
         }
-        if self.default_token_type.is_empty() {
+        if self.default_token_type.trim().is_empty() {
             return Err(ConfigError::EmptyTokenType);
         }
         if let Some(realm) = &self.realm
@@ -191,6 +191,13 @@ mod tests {
             (
                 StatelessAuthConfig {
                     default_token_type: String::new(),
+                    ..Default::default()
+                },
+                ConfigError::EmptyTokenType,
+            ),
+            (
+                StatelessAuthConfig {
+                    default_token_type: " \t".to_owned(),
                     ..Default::default()
                 },
                 ConfigError::EmptyTokenType,

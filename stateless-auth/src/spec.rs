@@ -14,8 +14,8 @@ use crate::grammar::{is_scheme, is_scope_token};
 /// [`Guarded`](crate::Guarded).
 ///
 /// A requirement that cannot work fails the build of the guard that uses it, with a
-/// message that names the constant. Such requirements are a `TOKEN_TYPE` of
-/// `Some("")`, an `AUTH_TYPE` that is not an authentication scheme, and a scope
+/// message that names the constant. Such requirements are an empty or blank
+/// `TOKEN_TYPE`, an `AUTH_TYPE` that is not an authentication scheme, and a scope
 /// that is not an RFC 6750 scope token. The error appears in `cargo build` but not
 /// in `cargo check`, because rustc evaluates the guard's constants only when it
 /// generates code for the guard.
@@ -32,7 +32,7 @@ use crate::grammar::{is_scheme, is_scope_token};
 /// ```
 pub trait TokenSpec: 'static {
     /// The token type passed to the token loader, such as `"access"` or `"refresh"`.
-    /// It must not be empty.
+    /// It must not be empty or blank.
     const TOKEN_TYPE: Option<&'static str> = None;
     /// The scheme expected before the token, such as `"Bearer"`, compared ignoring
     /// ASCII case. It must be an RFC 9110 token: one or more ASCII letters, digits
@@ -126,10 +126,10 @@ impl<S: TokenSpec> SpecRequirement<S> {
 /// Panics when a constant of `S` cannot work, with a message that names it.
 const fn check_spec<S: TokenSpec>() {
     if let Some(token_type) = S::TOKEN_TYPE
-        && token_type.is_empty()
+        && token_type.trim_ascii().is_empty()
     {
         panic!(
-            "`TokenSpec::TOKEN_TYPE` is `Some(\"\")`. Use `None` for the configured \
+            "`TokenSpec::TOKEN_TYPE` is empty or blank. Use `None` for the configured \
              default, or a name such as \"access\""
         );
     }

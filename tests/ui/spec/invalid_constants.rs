@@ -1,10 +1,10 @@
 use actix_web::{App, HttpResponse, web};
 use stateless_auth::{Guarded, TokenRequired, TokenSpec};
 
-struct EmptyTokenType;
+struct BlankTokenType;
 
-impl TokenSpec for EmptyTokenType {
-    const TOKEN_TYPE: Option<&'static str> = Some("");
+impl TokenSpec for BlankTokenType {
+    const TOKEN_TYPE: Option<&'static str> = Some(" ");
 }
 
 struct SpacedScheme;
@@ -19,7 +19,7 @@ impl TokenSpec for QuotedScope {
     const SCOPES: &'static [&'static str] = &["read", "say \"hi\""];
 }
 
-async fn empty_token_type(_guard: TokenRequired<EmptyTokenType>) -> HttpResponse {
+async fn blank_token_type(_guard: TokenRequired<BlankTokenType>) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
@@ -33,7 +33,7 @@ async fn quoted_scope(_guarded: Guarded<QuotedScope, ()>) -> HttpResponse {
 
 fn main() {
     let _ = App::new()
-        .route("/a", web::get().to(empty_token_type))
+        .route("/a", web::get().to(blank_token_type))
         .route("/b", web::get().to(spaced_scheme))
         .route("/c", web::get().to(quoted_scope));
 }
