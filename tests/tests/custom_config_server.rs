@@ -789,7 +789,7 @@ async fn hanging_loader_leaves_other_requests_served() {
         // A read timeout is `WouldBlock` on Unix and `TimedOut` on Windows.
         match stream.read(&mut buffer) {
             Err(err) => matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-            // Any bytes, or the end of the stream, mean that the server answered.
+            // Any bytes, or the end of the stream, mean that the server responded.
             Ok(_read) => false,
         }
     });
