@@ -441,7 +441,7 @@ fn expected_challenge(status: u16, message: &str) -> Option<&'static str> {
 }
 
 #[actix_web::test]
-async fn custom_header_and_scheme_accept_valid_token() {
+async fn custom_scheme_accepts_valid_token() {
     let server = Server::start();
     let spellings = [
         format!("Token {ALICE_ACCESS}"),
@@ -472,7 +472,7 @@ async fn custom_header_and_scheme_accept_valid_token() {
 }
 
 #[actix_web::test]
-async fn bad_credentials_header_is_400_with_specific_message() {
+async fn bad_header_gets_specific_400() {
     let server = Server::start();
     let long_bad = "a".repeat(4097);
     let twice = [
@@ -706,7 +706,7 @@ async fn loader_and_model_outcomes_map_to_status() {
 }
 
 #[actix_web::test]
-async fn scope_refresh_and_optional_routes_accept_right_tokens() {
+async fn special_routes_accept_right_tokens() {
     let server = Server::start();
 
     let admin = server
