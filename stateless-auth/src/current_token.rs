@@ -21,6 +21,25 @@ use crate::spec::Requirement;
 /// not the token loader's model type.
 ///
 /// It has no `Debug` implementation, since a token model often contains the token.
+///
+/// ```
+/// use actix_web::{HttpResponse, put};
+/// use stateless_auth::{CurrentToken, TokenMixin, token_required};
+///
+/// struct Token {
+///     id: i64,
+/// }
+/// impl TokenMixin for Token {}
+///
+/// // A refresh token that the token loader does not find gets 401 `Invalid token`,
+/// // and the handler does not run.
+/// #[put("/refresh_token")]
+/// #[token_required(token_type = "refresh")]
+/// async fn refresh(token: CurrentToken<Token>) -> HttpResponse {
+///     // Delete the row `token.id` and issue a new token pair here.
+///     HttpResponse::Created().body(format!("replaced token {}", token.id))
+/// }
+/// ```
 pub struct CurrentToken<T> {
     authenticated: Authenticated,
     token: PhantomData<fn() -> T>,

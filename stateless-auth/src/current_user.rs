@@ -25,11 +25,12 @@ use crate::spec::Requirement;
 /// The request is rejected as the error table of the crate docs lists, and with
 /// 500 when `U` is not the user loader's model type (a programming error, logged).
 ///
-/// ```no_run
-/// use actix_web::{App, HttpServer, get, web};
+/// ```
+/// use actix_web::http::StatusCode;
+/// use actix_web::{App, get, test, web};
 /// use stateless_auth::{CurrentUser, StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
 ///
-/// struct Token(String);
+/// struct Token;
 /// impl TokenMixin for Token {}
 ///
 /// struct User {
@@ -37,27 +38,41 @@ use crate::spec::Requirement;
 /// }
 /// impl UserMixin for User {}
 ///
-/// // `curl -H 'Authorization: Bearer alice-token' localhost:8080/whoami` returns
-/// // "alice". Without the header the response is 400 `No token provided`, and with
-/// // another token it is 401 `Invalid token`.
 /// #[get("/whoami")]
 /// async fn whoami(user: CurrentUser<User>) -> String {
 ///     user.name.clone()
 /// }
 ///
 /// #[actix_web::main]
-/// async fn main() -> std::io::Result<()> {
-///     let manager = web::Data::new(StatelessAuthManager::new(
+/// async fn main() {
+///     let manager = StatelessAuthManager::new(
 ///         async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
-///             Ok((token == "alice-token").then(|| Token(token.to_owned())))
+///             Ok((token == "alice-token").then_some(Token))
 ///         },
 ///         async |_: &Token| Ok(Some(User { name: "alice".to_owned() })),
-///     ));
+///     );
+///     let app = App::new().app_data(web::Data::new(manager)).service(whoami);
+///     let app = test::init_service(app).await;
 ///
-///     HttpServer::new(move || App::new().app_data(manager.clone()).service(whoami))
-///         .bind(("127.0.0.1", 8080))?
-///         .run()
-///         .await
+///     // Accepted: the handler receives the user.
+///     let req = test::TestRequest::get()
+///         .uri("/whoami")
+///         .insert_header(("Authorization", "Bearer alice-token"))
+///         .to_request();
+///     assert_eq!(test::call_and_read_body(&app, req).await, "alice");
+///
+///     // Rejected before the handler: 401 `Invalid token` for an unknown token.
+///     let req = test::TestRequest::get()
+///         .uri("/whoami")
+///         .insert_header(("Authorization", "Bearer mallory-token"))
+///         .to_request();
+///     let res = test::call_service(&app, req).await;
+///     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+///
+///     // Rejected before the handler: 400 `No token provided` without the header.
+///     let req = test::TestRequest::get().uri("/whoami").to_request();
+///     let res = test::call_service(&app, req).await;
+///     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 /// }
 /// ```
 pub struct CurrentUser<U> {

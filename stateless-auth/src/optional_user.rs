@@ -20,20 +20,52 @@ use crate::spec::Requirement;
 /// it turns every error into `None`, so it would hide a failing database behind an
 /// anonymous visitor.
 ///
-/// ```no_run
-/// use actix_web::get;
+/// ```
+/// use actix_web::http::StatusCode;
+/// use actix_web::{App, get, test, web};
 /// use stateless_auth::OptionalUser;
-///
+/// # use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
+/// # struct Token;
+/// # impl TokenMixin for Token {}
 /// # struct User { name: String }
-/// # impl stateless_auth::UserMixin for User {}
-/// // Without the header the response is "hello, stranger"; with a valid token it
-/// // greets the user; with an invalid one it is 401 `Invalid token`.
+/// # impl UserMixin for User {}
+///
 /// #[get("/hello")]
 /// async fn hello(user: OptionalUser<User>) -> String {
 ///     match user.user() {
 ///         Some(user) => format!("hello, {}", user.name),
 ///         None => "hello, stranger".to_owned(),
 ///     }
+/// }
+///
+/// #[actix_web::main]
+/// async fn main() {
+///     // The loaders accept only "alice-token", as in the `CurrentUser` example.
+/// #   let manager = StatelessAuthManager::new(
+/// #       async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+/// #           Ok((token == "alice-token").then_some(Token))
+/// #       },
+/// #       async |_: &Token| Ok(Some(User { name: "alice".to_owned() })),
+/// #   );
+///     let app = App::new().app_data(web::Data::new(manager)).service(hello);
+///     let app = test::init_service(app).await;
+///
+///     let req = test::TestRequest::get().uri("/hello").to_request();
+///     assert_eq!(test::call_and_read_body(&app, req).await, "hello, stranger");
+///
+///     let req = test::TestRequest::get()
+///         .uri("/hello")
+///         .insert_header(("Authorization", "Bearer alice-token"))
+///         .to_request();
+///     assert_eq!(test::call_and_read_body(&app, req).await, "hello, alice");
+///
+///     // Credentials that fail are rejected, not treated as a stranger.
+///     let req = test::TestRequest::get()
+///         .uri("/hello")
+///         .insert_header(("Authorization", "Bearer mallory-token"))
+///         .to_request();
+///     let res = test::call_service(&app, req).await;
+///     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 /// }
 /// ```
 pub struct OptionalUser<U> {
