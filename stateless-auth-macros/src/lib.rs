@@ -253,16 +253,22 @@ use proc_macro::TokenStream;
 /// # Compile errors
 ///
 /// Each mistake is a compile error that points at the offending token, and all of them
-/// are reported in one build: an unknown argument (with the nearest accepted name when
-/// it looks like a typo), a duplicate argument, a value that is not a string literal,
-/// an empty `token_type` or `auth_type`, an `auth_type` with a character that an
-/// authentication scheme cannot have (RFC 9110 token characters only), an empty
-/// `scopes()`, a scope that is not an RFC 6750 scope token, a `crate` value that is not
-/// a path, an item that is not a function, a function that is not `async`, a method
-/// with a `self` receiver, attributes on parameters, the attribute given twice, and
-/// more than 16 parameters. The item is still emitted, a plain `fn` as an `async fn`,
-/// so a route macro on it reports no error of its own, except with more than 16
-/// parameters, which actix-web cannot call as a handler.
+/// are reported in one build:
+///
+/// - an unknown argument, with the nearest accepted name when it looks like a typo;
+/// - a duplicate argument, or a value that is not a string literal;
+/// - an empty or blank `token_type`, an empty `auth_type`, or an `auth_type` with a
+///   character that an authentication scheme cannot have (RFC 9110 token characters
+///   only);
+/// - an empty `scopes()`, or a scope that is not an RFC 6750 scope token;
+/// - a `crate` value that is not a path;
+/// - an item that is not a function, a function that is not `async`, or a method with
+///   a `self` receiver;
+/// - attributes on parameters, the attribute given twice, or more than 16 parameters.
+///
+/// The item is still emitted, a plain `fn` as an `async fn`, so a route macro on it
+/// reports no error of its own. The exception is a handler with more than 16
+/// parameters, which actix-web cannot call.
 ///
 /// # Expansion
 ///

@@ -52,8 +52,8 @@ impl fmt::Display for ErrorKind {
 /// set) for every failed authentication.
 ///
 /// As an [`actix_web::ResponseError`] it responds with its status, the JSON body
-/// `{"error": "<Kind> error: <msg>"}` and, on 400, 401 and 403, a `WWW-Authenticate`
-/// challenge as RFC 6750 §3 describes.
+/// `{"error": "<Kind> error: <msg>"}` with `Content-Type: application/json` and, on
+/// 400, 401 and 403, a `WWW-Authenticate` challenge as RFC 6750 §3 describes.
 ///
 /// ```
 /// use actix_web::http::StatusCode;

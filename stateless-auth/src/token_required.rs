@@ -13,6 +13,10 @@ use crate::spec::{ConfigDefaults, Requirement, TokenSpec};
 
 /// A guard: extraction succeeds only for a request whose token meets `S`.
 ///
+/// A guard of this crate is a handler parameter, not a route guard of
+/// `actix_web::guard`, so it rejects a request instead of passing it to another
+/// route.
+///
 /// `S` sets the token type, the scheme and the scopes; [`Access`](crate::Access)
 /// and [`Refresh`](crate::Refresh) are ready-made. [`CurrentUser`](crate::CurrentUser)
 /// and [`CurrentToken`](crate::CurrentToken) parameters of the same handler read the
