@@ -119,7 +119,7 @@ fn check_token_type(meta: &Meta, errors: &mut Errors) -> Option<LitStr> {
     if lit.value().trim().is_empty() {
         errors.spanned(
             &lit,
-            "`token_type` must not be empty. Remove the argument to use the default from the config",
+            "`token_type` must not be empty or blank. Remove the argument to use the default from the config",
         );
         return None;
     }
@@ -498,7 +498,7 @@ mod tests {
             assert_eq!(
                 messages,
                 [
-                    "`token_type` must not be empty. Remove the argument to use the default from the config"
+                    "`token_type` must not be empty or blank. Remove the argument to use the default from the config"
                 ]
             );
         }
