@@ -182,6 +182,32 @@ mod tests {
     }
 
     #[test]
+    fn realm_backslash_is_escaped() {
+        let challenge = Challenge::new(Label::Static("Bearer"), Some(Arc::from(r"a\b")), &[]);
+
+        let value = render(&challenge, StatusCode::UNAUTHORIZED);
+
+        assert_eq!(value, r#"Bearer realm="a\\b", error="invalid_token""#);
+    }
+
+    #[test]
+    fn scopes_appear_only_on_forbidden() {
+        // The prebuilt values cover only `Bearer`, so a `Token` challenge is rendered.
+        let challenge = Challenge::new(Label::Static("Token"), None, &["read"]);
+
+        let bad_request = render(&challenge, StatusCode::BAD_REQUEST);
+        let unauthorized = render(&challenge, StatusCode::UNAUTHORIZED);
+        let forbidden = render(&challenge, StatusCode::FORBIDDEN);
+
+        assert_eq!(bad_request, r#"Token error="invalid_request""#);
+        assert_eq!(unauthorized, r#"Token error="invalid_token""#);
+        assert_eq!(
+            forbidden,
+            r#"Token error="insufficient_scope", scope="read""#
+        );
+    }
+
+    #[test]
     fn bare_challenge_has_no_error() {
         let challenge = Challenge::new(Label::Static("Token"), Some(Arc::from("api")), &[]).bare();
 

@@ -172,6 +172,16 @@ mod tests {
     }
 
     #[test]
+    fn realm_with_spaces_is_valid() {
+        let config = StatelessAuthConfig {
+            realm: Some("Example API".to_owned()),
+            ..StatelessAuthConfig::default()
+        };
+
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
     fn invalid_settings_are_reported() {
         let cases = [
             (
