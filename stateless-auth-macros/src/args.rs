@@ -376,6 +376,21 @@ mod tests {
     }
 
     #[test]
+    fn crate_path_relative_to_module_stays_relative() {
+        for (args, expected) in [
+            (quote!(crate = "self::auth"), "self :: auth"),
+            (quote!(crate = "super::auth"), "super :: auth"),
+        ] {
+            let route_args = parse_ok(args);
+
+            assert_eq!(
+                route_args.crate_path.to_token_stream().to_string(),
+                expected
+            );
+        }
+    }
+
+    #[test]
     fn crate_path_with_leading_colons_stays_as_written() {
         let route_args = parse_ok(quote!(crate = "::my_auth"));
 

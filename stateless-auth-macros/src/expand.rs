@@ -410,6 +410,22 @@ mod tests {
     }
 
     #[test]
+    fn const_fn_falls_back_unchanged() {
+        let item = quote!(
+            #[get("/")]
+            const fn index() -> u8 {
+                1
+            }
+        );
+
+        let expanded = token_required(quote!(), item.clone());
+
+        let text = expanded.to_string();
+        assert_eq!(text.matches("compile_error").count(), 1, "{text}");
+        assert!(text.ends_with(&item.to_string()), "{text}");
+    }
+
+    #[test]
     fn plain_fn_falls_back_to_async() {
         let expanded = token_required(
             quote!(),
