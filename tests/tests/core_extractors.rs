@@ -168,6 +168,25 @@ async fn custom_header_and_scheme_are_used() {
 }
 
 #[actix_web::test]
+async fn configured_token_type_is_the_default() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        default_token_type: "refresh".to_owned(),
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+
+    let refresh = body_of(&app, get("/whoami", Some("Bearer alice-refresh"))).await;
+    let access = test::call_service(&app, get("/whoami", Some("Bearer alice-access"))).await;
+
+    assert_eq!(refresh, (200, "alice".to_owned()));
+    assert_eq!(
+        status_and_error(access).await,
+        (401, "Token error: Invalid token".to_owned())
+    );
+}
+
+#[actix_web::test]
 async fn guard_user_and_token_share_one_load() {
     let store = Store::standard();
     let app = service!(manager(&store));
@@ -295,6 +314,24 @@ async fn header_rejection_reaches_unauthorized_listener() {
         *seen.lock().unwrap(),
         ["/guard_first Request error: No token provided"]
     );
+}
+
+#[actix_web::test]
+async fn unauthorized_listener_alone_receives_rejections() {
+    let store = Store::standard();
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&unauthorized);
+    let manager = manager(&store).on_unauthorized(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = service!(manager);
+
+    let ready = test::call_service(&app, get("/guard_first", Some("Bearer nobody"))).await;
+    let pending = test::call_service(&app, get("/guard_first", Some("Bearer slow-nobody"))).await;
+
+    assert_eq!(ready.status(), 401);
+    assert_eq!(pending.status(), 401);
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
 }
 
 #[actix_web::test]
@@ -544,6 +581,11 @@ async fn authenticated_debug_hides_models() {
     assert_eq!(outcome.0, 200);
     assert!(
         outcome.1.contains("token_type: \"access\""),
+        "{}",
+        outcome.1
+    );
+    assert!(
+        outcome.1.contains("token: <stateless_auth_tests::Token>"),
         "{}",
         outcome.1
     );

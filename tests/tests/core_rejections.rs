@@ -4,7 +4,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, test, web};
 use stateless_auth::{CurrentUser, StatelessAuthConfig, TokenRequired, TokenSpec};
 use stateless_auth_tests::{
-    FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, User, manager, status_and_error,
+    Calls, FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, User, counting_manager, manager,
+    status_and_error,
 };
 
 struct ReadScope;
@@ -263,6 +264,23 @@ async fn missing_scope_is_forbidden_with_scope_challenge() {
         challenge.unwrap(),
         r#"Bearer error="insufficient_scope", scope="read write""#
     );
+}
+
+#[actix_web::test]
+async fn missing_scope_skips_authorized_listener() {
+    let store = Store::standard();
+    let calls = Calls::default();
+    let app = service!(counting_manager(&store, &calls));
+    let request = test::TestRequest::get()
+        .uri("/scoped")
+        .insert_header((header::AUTHORIZATION, "Bearer reader-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(response.status(), 403);
+    assert_eq!(calls.authorized(), 0);
+    assert_eq!(calls.unauthorized(), 1);
 }
 
 #[actix_web::test]

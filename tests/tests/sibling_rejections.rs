@@ -2,7 +2,8 @@
 //! return at once and loaders that return `Pending` first: each listener and the
 //! error handler must run once, and only for the error that becomes the response.
 //! Two guards with different token types fail the request with 500 whatever the
-//! loaders' timing.
+//! loaders' timing. Two guards whose schemes differ only in case share one
+//! authentication, and a later guard still checks its own scopes.
 
 use actix_web::http::header;
 use actix_web::{App, HttpResponse, test, web};
@@ -17,6 +18,21 @@ struct Admin;
 impl TokenSpec for Admin {
     const TOKEN_TYPE: Option<&'static str> = Some("access");
     const SCOPES: &'static [&'static str] = &["admin"];
+}
+
+/// An access token that must grant both `read` and `admin`.
+struct ReadAdmin;
+
+impl TokenSpec for ReadAdmin {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["read", "admin"];
+}
+
+/// The configured token type with the default scheme spelled in lower case.
+struct LowerCaseBearer;
+
+impl TokenSpec for LowerCaseBearer {
+    const AUTH_TYPE: Option<&'static str> = Some("bearer");
 }
 
 #[derive(serde::Deserialize)]
@@ -37,6 +53,20 @@ async fn guard_admin_wrong_user(
     _: TokenRequired<Access>,
     _: TokenRequired<Admin>,
     _: CurrentUser<String>,
+) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+async fn guard_then_read_admin(
+    _: TokenRequired<Access>,
+    _: TokenRequired<ReadAdmin>,
+) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+async fn schemes_in_two_cases(
+    _: TokenRequired<Access>,
+    _: TokenRequired<LowerCaseBearer>,
 ) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
@@ -91,6 +121,11 @@ async fn send(
                 "/guard_admin_wrong_user",
                 web::get().to(guard_admin_wrong_user),
             )
+            .route(
+                "/guard_then_read_admin",
+                web::get().to(guard_then_read_admin),
+            )
+            .route("/schemes_in_two_cases", web::get().to(schemes_in_two_cases))
             .route(
                 "/page_guard_wrong_user",
                 web::get().to(page_guard_wrong_user),
@@ -156,6 +191,35 @@ async fn scope_and_model_rejections_handled_once() {
 
         assert_eq!(response, (418, "Insufficient scope".to_owned()), "{token}");
         assert_eq!(counts.2, 1, "{token}: error handler calls");
+    }
+}
+
+#[actix_web::test]
+async fn later_guard_requires_every_scope() {
+    // `reader-access` grants `read` but not `admin`. The first guard starts the
+    // loaders without scopes, so only the second guard's own check can reject it.
+    for token in ["reader-access", "admin-access"] {
+        let (response, _) = send("/guard_then_read_admin", token, false).await;
+
+        let expected = match token {
+            "reader-access" => (403, "Scope error: Insufficient scope".to_owned()),
+            _ => (200, String::new()),
+        };
+        assert_eq!(response, expected, "{token}");
+    }
+}
+
+#[actix_web::test]
+async fn guards_differing_in_scheme_case_agree() {
+    for token in ACCESS_TOKENS {
+        let (response, counts) = send("/schemes_in_two_cases", token, false).await;
+
+        assert_eq!(response, (200, String::new()), "{token}");
+        assert_eq!(
+            counts,
+            (1, 0, 0),
+            "{token}: on_authorized, on_unauthorized, handler"
+        );
     }
 }
 
