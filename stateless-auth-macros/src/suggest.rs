@@ -74,6 +74,16 @@ mod tests {
     }
 
     #[test]
+    fn suggestion_stops_past_a_third_of_length() {
+        // `token_type` has 10 characters, so at most 3 edits are a likely typo.
+        let three_edits = nearest("token_t", &NAMES);
+        let four_edits = nearest("token_", &NAMES);
+
+        assert_eq!(three_edits, Some("token_type"));
+        assert_eq!(four_edits, None);
+    }
+
+    #[test]
     fn unrelated_name_suggests_nothing() {
         let suggestion = nearest("timeout", &NAMES);
 

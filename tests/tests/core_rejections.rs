@@ -2,9 +2,12 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, test, web};
-use stateless_auth::{CurrentUser, StatelessAuthConfig, TokenRequired, TokenSpec};
+use stateless_auth::{
+    CurrentUser, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager, TokenRequired,
+    TokenSpec,
+};
 use stateless_auth_tests::{
-    Calls, FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, User, counting_manager, manager,
+    Calls, FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, Token, User, counting_manager, manager,
     status_and_error,
 };
 
@@ -374,6 +377,38 @@ async fn challenges_follow_rfc6750() {
         let challenge = challenge.map_or("", |value| value.to_str().unwrap());
         assert_eq!(challenge, expected, "header {value:?}");
     }
+}
+
+#[actix_web::test]
+async fn loader_error_gets_route_challenge() {
+    let config = StatelessAuthConfig {
+        realm: Some("example".to_owned()),
+        ..StatelessAuthConfig::default()
+    };
+    let manager = StatelessAuthManager::new(
+        async |_: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Err(StatelessAuthError::token("Token revoked"))
+        },
+        async |_: &Token| Ok(None::<User>),
+    )
+    .with_config(config);
+    let app = service!(manager);
+    let request = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+    let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+
+    assert_eq!(
+        status_and_error(response).await,
+        (401, "Token error: Token revoked".to_owned())
+    );
+    assert_eq!(
+        challenge.unwrap(),
+        r#"Bearer realm="example", error="invalid_token""#
+    );
 }
 
 #[actix_web::test]

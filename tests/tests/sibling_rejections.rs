@@ -2,8 +2,9 @@
 //! return at once and loaders that return `Pending` first: each listener and the
 //! error handler must run once, and only for the error that becomes the response.
 //! Two guards with different token types fail the request with 500 whatever the
-//! loaders' timing. Two guards whose schemes differ only in case share one
-//! authentication, and a later guard still checks its own scopes.
+//! loaders' timing, unless the credentials header was already rejected. Two guards
+//! whose schemes differ only in case share one authentication, and a later guard
+//! still checks its own scopes.
 
 use actix_web::http::header;
 use actix_web::{App, HttpResponse, test, web};
@@ -307,6 +308,14 @@ async fn conflicting_guards_status_ignores_loader_timing() {
             "{path}: {ready_token} at once, then pending once"
         );
     }
+}
+
+#[actix_web::test]
+async fn conflicting_guards_keep_header_rejection() {
+    let (response, counts) = send("/access_then_refresh", "a*b", true).await;
+
+    assert_eq!(response, (418, "Malformed token".to_owned()));
+    assert_eq!(counts, (0, 1, 1), "on_authorized, on_unauthorized, handler");
 }
 
 #[actix_web::test]
