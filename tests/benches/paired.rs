@@ -14,7 +14,7 @@
 //! built before the clock starts.
 //!
 //! Run it with `cargo bench -p stateless-auth-tests --bench paired`. It takes about
-//! 15 seconds; BENCHMARKS.md has the numbers.
+//! 20 seconds; BENCHMARKS.md has the numbers.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
