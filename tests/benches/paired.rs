@@ -112,8 +112,9 @@ async fn time_rounds(warm_up: usize, rounds: usize) -> Vec<Vec<f64>> {
 }
 
 /// Returns the order in which round `round` times the cases: [`Case::ALL`]
-/// rotated by the round's number, and reversed in every other round, so that each
-/// case follows each other case about as often as it precedes it.
+/// rotated by the round's number, and reversed in every other cycle of
+/// `Case::ALL.len()` rounds. Over two cycles each case then precedes each other
+/// case as often as it follows it.
 fn round_order(round: usize) -> Vec<usize> {
     let count = Case::ALL.len();
     let mut order: Vec<usize> = (0..count).map(|i| (i + round) % count).collect();
