@@ -89,3 +89,22 @@ pub async fn load_user(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api_token::{ACCESS, REFRESH};
+
+    #[test]
+    fn token_of_other_route_type_is_expired() {
+        let token = ApiToken {
+            id: 1,
+            user_id: 1,
+            token_type: REFRESH.to_owned(),
+            expires_at: i64::MAX,
+        };
+
+        assert!(token.is_expired(ACCESS, "Bearer"));
+        assert!(!token.is_expired(REFRESH, "Bearer"));
+    }
+}

@@ -140,6 +140,17 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn in_memory_connection_never_expires() {
+        let pool = open_in_memory().await.unwrap();
+
+        let options = pool.options();
+
+        assert_eq!(options.get_max_connections(), 1);
+        assert_eq!(options.get_idle_timeout(), None);
+        assert_eq!(options.get_max_lifetime(), None);
+    }
+
+    #[actix_web::test]
     async fn foreign_keys_are_enforced() {
         let pool = open_in_memory().await.unwrap();
 

@@ -153,4 +153,20 @@ mod tests {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(body["error"], "Token error: Invalid token");
     }
+
+    #[test]
+    fn auth_error_keeps_its_challenge() {
+        let err = ApiError::Auth(stateless_auth::StatelessAuthError::token("Invalid token"));
+
+        let response = err.error_response();
+
+        let challenge = response
+            .headers()
+            .get(actix_web::http::header::WWW_AUTHENTICATE);
+        let challenge = challenge.and_then(|value| value.to_str().ok());
+        assert!(
+            challenge.is_some_and(|value| value.starts_with("Bearer")),
+            "{challenge:?}"
+        );
+    }
 }

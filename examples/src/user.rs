@@ -257,4 +257,57 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_listed_invisible_character_is_rejected() {
+        // The first and last character of each entry of `is_invisible`.
+        let invisible = [
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{0600}',
+            '\u{0605}',
+            '\u{061C}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{17B4}',
+            '\u{17B5}',
+            '\u{180B}',
+            '\u{180F}',
+            '\u{200B}',
+            '\u{200F}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{206F}',
+            '\u{2800}',
+            '\u{3164}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{FEFF}',
+            '\u{FFA0}',
+            '\u{FFF9}',
+            '\u{FFFB}',
+            '\u{13430}',
+            '\u{1343F}',
+            '\u{1BCA0}',
+            '\u{1BCA3}',
+            '\u{1D173}',
+            '\u{1D17A}',
+            '\u{E0000}',
+            '\u{E0FFF}',
+        ];
+
+        for c in invisible {
+            let name = format!("al{c}ice");
+
+            let result = validate_username(&name);
+
+            assert!(
+                matches!(result, Err(ApiError::InvalidUsername(rule)) if rule.contains("invisible")),
+                "{name:?} should be rejected as invisible"
+            );
+        }
+    }
 }
