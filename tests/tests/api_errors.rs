@@ -3,10 +3,12 @@
 
 mod common;
 
+use actix_web::App;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::test::TestRequest;
+use actix_web::test::{self, TestRequest};
 use common::{Api, username_body};
+use serde_json::Value;
 
 fn post_raw(uri: &str, body: &'static str) -> TestRequest {
     TestRequest::post().uri(uri).set_payload(body)
@@ -95,6 +97,30 @@ async fn oversized_body_is_413() {
 }
 
 #[actix_web::test]
+async fn oversized_body_without_length_is_413() {
+    // A chunked body has no `Content-Length`, so the JSON extractor finds the
+    // overflow while it reads the body rather than from the header.
+    let pool = stateless_auth_examples::db::open_in_memory().await.unwrap();
+    let app = App::new().configure(stateless_auth_examples::configure(pool));
+    let app = test::init_service(app).await;
+    let body = serde_json::to_vec(&username_body(&"a".repeat(10_000))).unwrap();
+    let mut request = TestRequest::post()
+        .uri("/user")
+        .set_payload(body)
+        .to_request();
+    request.headers_mut().remove(header::CONTENT_LENGTH);
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = test::read_body_json(response).await;
+    assert_eq!(
+        body["error"],
+        "Request body is larger than the limit of 4096 bytes"
+    );
+}
+
+#[actix_web::test]
 async fn empty_username_is_400() {
     let api = Api::new().await;
     let request = TestRequest::post().uri("/user").set_json(username_body(""));
@@ -167,6 +193,33 @@ async fn unknown_user_is_404_on_every_route() {
             "User \"nobody\" not found; create it with POST /user"
         );
     }
+}
+
+#[actix_web::test]
+async fn user_deleted_while_issuing_tokens_is_404() {
+    // A concurrent `DELETE /user` can remove the user after `POST /create_token`
+    // found it and before the token rows are inserted. A trigger that deletes the
+    // user just before the first insert puts the database in that state.
+    let api = Api::new().await;
+    api.create_user("alice").await;
+    sqlx::query(
+        "CREATE TRIGGER delete_owner BEFORE INSERT ON api_tokens \
+         BEGIN DELETE FROM users WHERE id = NEW.user_id; END",
+    )
+    .execute(&api.pool)
+    .await
+    .unwrap();
+    let request = TestRequest::post()
+        .uri("/create_token")
+        .set_json(username_body("alice"));
+
+    let reply = api.send(request).await;
+
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text());
+    assert_eq!(
+        reply.error(),
+        "User \"alice\" not found; create it with POST /user"
+    );
 }
 
 #[actix_web::test]
