@@ -264,9 +264,10 @@ mod tests {
                 elem: Box::new(syn::parse_quote!(CurrentToken<Token>)),
             }),
         ];
-        let others: [Type; 6] = [
+        let others: [Type; 7] = [
             syn::parse_quote!(CurrentUser),
             syn::parse_quote!(CurrentUsers<User>),
+            syn::parse_quote!(CurrentUser<User, Extra>),
             syn::parse_quote!(Authenticated),
             syn::parse_quote!(OptionalUser<User>),
             syn::parse_quote!(session::CurrentUser<User>),
@@ -357,6 +358,24 @@ mod tests {
         assert!(text.contains("impl :: my_auth :: TokenSpec for"), "{text}");
         assert!(text.contains(":: my_auth :: Guarded <"), "{text}");
         assert!(!text.contains("stateless_auth ::"), "{text}");
+    }
+
+    #[test]
+    fn renamed_crate_path_marks_readers() {
+        let expanded = token_required(
+            quote!(crate = "my_auth"),
+            quote!(
+                async fn index(user: my_auth::CurrentUser<User>) {}
+            ),
+        );
+
+        let text = expanded.to_string();
+        assert!(
+            text.contains(
+                ":: my_auth :: __private :: Readers < (my_auth :: CurrentUser < User > ,) >"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
