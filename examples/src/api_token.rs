@@ -348,6 +348,26 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn access_token_does_not_rotate() {
+        let (pool, user) = pool_with_user().await;
+        let pair = TokenPair::issue(&pool, user.id).await.unwrap();
+        let access = ApiToken::find(&pool, pair.access_token.as_str(), ACCESS)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let rotated = TokenPair::rotate(&pool, &access).await.unwrap();
+
+        assert!(rotated.is_none());
+        assert!(
+            ApiToken::find(&pool, pair.refresh_token.as_str(), REFRESH)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[actix_web::test]
     async fn delete_reports_whether_tokens_existed() {
         let (pool, user) = pool_with_user().await;
         TokenPair::issue(&pool, user.id).await.unwrap();
