@@ -9,7 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, test, web};
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, OptionalUser, Refresh, StatelessAuthConfig,
-    StatelessAuthError, TokenRequired,
+    StatelessAuthError, StatelessAuthManager, TokenRequired,
 };
 use stateless_auth_tests::{Store, Token, User, manager, status_and_error, user_header};
 
@@ -316,14 +316,23 @@ async fn header_rejection_reaches_unauthorized_listener() {
     );
 }
 
+/// Returns a manager over `store` whose only listener, an `on_unauthorized` one,
+/// counts its calls, and that count.
+fn manager_counting_rejections(store: &Arc<Store>) -> (StatelessAuthManager, Arc<AtomicUsize>) {
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&unauthorized);
+
+    let manager = manager(store).on_unauthorized(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+
+    (manager, unauthorized)
+}
+
 #[actix_web::test]
 async fn unauthorized_listener_alone_receives_rejections() {
     let store = Store::standard();
-    let unauthorized = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&unauthorized);
-    let manager = manager(&store).on_unauthorized(move |_, _| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    let (manager, unauthorized) = manager_counting_rejections(&store);
     let app = service!(manager);
 
     let ready = test::call_service(&app, get("/guard_first", Some("Bearer nobody"))).await;
@@ -337,11 +346,7 @@ async fn unauthorized_listener_alone_receives_rejections() {
 #[actix_web::test]
 async fn header_rejection_before_guard_reports_once() {
     let store = Store::standard();
-    let unauthorized = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&unauthorized);
-    let manager = manager(&store).on_unauthorized(move |_, _| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+    let (manager, unauthorized) = manager_counting_rejections(&store);
     let app = service!(manager);
 
     let missing = test::call_service(&app, get("/guard_last", None)).await;
