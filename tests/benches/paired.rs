@@ -51,9 +51,11 @@ const RATIOS: [(Case, Case, Option<f64>); 8] = [
 ];
 
 fn main() {
-    // `cargo test --benches` and `cargo bench -- --test` pass `--test`: run one round
-    // to show that every case still works, and time nothing.
-    let smoke = std::env::args().any(|arg| arg == "--test");
+    // `cargo bench` passes `--bench`, and `cargo test --benches` passes no argument.
+    // Without `--bench`, or with `--test`, run one round to show that every case
+    // still works, and time nothing.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let smoke = args.iter().any(|arg| arg == "--test") || !args.iter().any(|arg| arg == "--bench");
     let (warm_up, rounds) = if smoke {
         (0, 1)
     } else {
