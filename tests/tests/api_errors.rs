@@ -98,8 +98,8 @@ async fn oversized_body_is_413() {
 
 #[actix_web::test]
 async fn oversized_body_without_length_is_413() {
-    // A chunked body has no `Content-Length`, so the JSON extractor finds the
-    // overflow while it reads the body rather than from the header.
+    // Without `Content-Length`, the JSON extractor finds the overflow while it
+    // reads the body rather than from the header.
     let pool = stateless_auth_examples::db::open_in_memory().await.unwrap();
     let app = App::new().configure(stateless_auth_examples::configure(pool));
     let app = test::init_service(app).await;
