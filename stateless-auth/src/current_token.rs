@@ -23,21 +23,51 @@ use crate::spec::Requirement;
 /// It has no `Debug` implementation, since a token model often contains the token.
 ///
 /// ```
-/// use actix_web::{HttpResponse, put};
+/// use actix_web::http::StatusCode;
+/// use actix_web::{App, HttpResponse, put, test, web};
 /// use stateless_auth::{CurrentToken, TokenMixin, token_required};
+/// # use stateless_auth::{StatelessAuthError, StatelessAuthManager, UserMixin};
 ///
 /// struct Token {
 ///     id: i64,
 /// }
 /// impl TokenMixin for Token {}
+/// # struct User;
+/// # impl UserMixin for User {}
 ///
-/// // A refresh token that the token loader does not find gets 401 `Invalid token`,
-/// // and the handler does not run.
 /// #[put("/refresh_token")]
 /// #[token_required(token_type = "refresh")]
 /// async fn refresh(token: CurrentToken<Token>) -> HttpResponse {
 ///     // Delete the row `token.id` and issue a new token pair here.
 ///     HttpResponse::Created().body(format!("replaced token {}", token.id))
+/// }
+///
+/// #[actix_web::main]
+/// async fn main() {
+///     // The token loader finds only "alice-refresh", as the row with id 7.
+/// #   let manager = StatelessAuthManager::new(
+/// #       async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+/// #           Ok((token == "alice-refresh").then_some(Token { id: 7 }))
+/// #       },
+/// #       async |_: &Token| Ok(Some(User)),
+/// #   );
+///     let app = App::new().app_data(web::Data::new(manager)).service(refresh);
+///     let app = test::init_service(app).await;
+///
+///     let req = test::TestRequest::put()
+///         .uri("/refresh_token")
+///         .insert_header(("Authorization", "Bearer alice-refresh"))
+///         .to_request();
+///     assert_eq!(test::call_and_read_body(&app, req).await, "replaced token 7");
+///
+///     // A refresh token that the token loader does not find gets 401 `Invalid
+///     // token`, and the handler does not run.
+///     let req = test::TestRequest::put()
+///         .uri("/refresh_token")
+///         .insert_header(("Authorization", "Bearer mallory-refresh"))
+///         .to_request();
+///     let res = test::call_service(&app, req).await;
+///     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 /// }
 /// ```
 pub struct CurrentToken<T> {
