@@ -74,7 +74,7 @@ mod tests {
     }
 
     #[test]
-    fn suggestion_stops_past_a_third_of_length() {
+    fn suggestion_allows_third_of_length() {
         // `token_type` has 10 characters, so at most 3 edits are a likely typo.
         let three_edits = nearest("token_t", &NAMES);
         let four_edits = nearest("token_", &NAMES);
