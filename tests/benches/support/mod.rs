@@ -230,7 +230,7 @@ pub enum Case {
 }
 
 impl Case {
-    /// Every case: the bare handler, the three authenticated cases, then the rejections.
+    /// Every case: the bare handler, the four authenticated cases, then the rejections.
     pub const ALL: [Case; 8] = [
         Case::Bare,
         Case::Guarded,
