@@ -409,6 +409,11 @@ fn credentials(value: &str) -> Vec<u8> {
     format!("X-Auth-Token: {value}\r\n").into_bytes()
 }
 
+/// Returns the credentials header line that sends `token` with the `Token` scheme.
+fn token_credentials(token: &str) -> Vec<u8> {
+    credentials(&format!("Token {token}"))
+}
+
 /// Sends each case and checks its status, the error handler's body and the
 /// challenge of the configured scheme and realm.
 async fn check_rejections(server: &Server, cases: &[Case]) {
@@ -475,14 +480,10 @@ async fn custom_scheme_accepts_valid_token() {
 async fn bad_header_gets_specific_400() {
     let server = Server::start();
     let long_bad = "a".repeat(4097);
-    let twice = [
-        credentials(&format!("Token {ALICE_ACCESS}")),
-        credentials("Token x"),
-    ]
-    .concat();
+    let twice = [token_credentials(ALICE_ACCESS), credentials("Token x")].concat();
     let empty_and_valid = [
         b"X-Auth-Token:\r\n".to_vec(),
-        credentials(&format!("Token {ALICE_ACCESS}")),
+        token_credentials(ALICE_ACCESS),
     ]
     .concat();
     let cases = [
@@ -573,7 +574,7 @@ async fn bad_header_gets_specific_400() {
         ),
         case(
             "token over maximum",
-            &credentials(&format!("Token {long_bad}")),
+            &token_credentials(&long_bad),
             400,
             "Request error: Malformed token",
         ),
@@ -635,37 +636,37 @@ async fn loader_and_model_outcomes_map_to_status() {
         ),
         case(
             "expired token",
-            &credentials(&format!("Token {EXPIRED_ACCESS}")),
+            &token_credentials(EXPIRED_ACCESS),
             401,
             "Token error: access token expired",
         ),
         case(
             "inactive user",
-            &credentials(&format!("Token {INACTIVE_ACCESS}")),
+            &token_credentials(INACTIVE_ACCESS),
             401,
             "Token error: Invalid User",
         ),
         case(
             "refresh token on access route",
-            &credentials(&format!("Token {ALICE_REFRESH}")),
+            &token_credentials(ALICE_REFRESH),
             401,
             "Token error: Invalid token",
         ),
         case(
             "token without user",
-            &credentials(&format!("Token {ORPHAN_ACCESS}")),
+            &token_credentials(ORPHAN_ACCESS),
             500,
             "Server error: Internal server error",
         ),
         case(
             "failing loader",
-            &credentials(&format!("Token {LOADER_FAILS}")),
+            &token_credentials(LOADER_FAILS),
             500,
             "Server error: Token store unavailable",
         ),
         case(
             "panicking loader",
-            &credentials(&format!("Token {LOADER_PANICS}")),
+            &token_credentials(LOADER_PANICS),
             500,
             "Server error: Internal server error",
         ),
@@ -673,7 +674,7 @@ async fn loader_and_model_outcomes_map_to_status() {
             path: "/admin",
             ..case(
                 "missing scope",
-                &credentials(&format!("Token {ALICE_ACCESS}")),
+                &token_credentials(ALICE_ACCESS),
                 403,
                 "Scope error: Insufficient scope",
             )
@@ -710,41 +711,21 @@ async fn special_routes_accept_right_tokens() {
     let server = Server::start();
 
     let admin = server
-        .send(
-            "GET",
-            "/admin",
-            &credentials(&format!("Token {ADMIN_ACCESS}")),
-        )
+        .send("GET", "/admin", &token_credentials(ADMIN_ACCESS))
         .await;
     let forbidden = server
-        .send(
-            "GET",
-            "/admin",
-            &credentials(&format!("Token {ALICE_ACCESS}")),
-        )
+        .send("GET", "/admin", &token_credentials(ALICE_ACCESS))
         .await;
     let refreshed = server
-        .send(
-            "PUT",
-            "/refresh",
-            &credentials(&format!("Token {ALICE_REFRESH}")),
-        )
+        .send("PUT", "/refresh", &token_credentials(ALICE_REFRESH))
         .await;
     let access_on_refresh = server
-        .send(
-            "PUT",
-            "/refresh",
-            &credentials(&format!("Token {ALICE_ACCESS}")),
-        )
+        .send("PUT", "/refresh", &token_credentials(ALICE_ACCESS))
         .await;
     let anonymous = server.send("GET", "/hello", b"").await;
     let empty = server.send("GET", "/hello", b"X-Auth-Token:\r\n").await;
     let known = server
-        .send(
-            "GET",
-            "/hello",
-            &credentials(&format!("Token {ALICE_ACCESS}")),
-        )
+        .send("GET", "/hello", &token_credentials(ALICE_ACCESS))
         .await;
 
     assert_eq!(admin.status, 200, "{}", admin.text());
@@ -795,7 +776,7 @@ async fn hanging_loader_leaves_other_requests_served() {
     });
     let timed_out = hung.await.unwrap();
     let served = server
-        .send("GET", "/me", &credentials(&format!("Token {ALICE_ACCESS}")))
+        .send("GET", "/me", &token_credentials(ALICE_ACCESS))
         .await;
     server.stop().await;
 
