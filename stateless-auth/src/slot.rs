@@ -29,6 +29,10 @@ pub(crate) struct AuthSlot {
     /// Whether the manager has `on_authorized` listeners, so that a success can be
     /// reported without looking the manager up when it has none.
     authorized_listeners: bool,
+    /// The manager that started the authentication. A scope with a manager of its
+    /// own must not accept an authentication that an outer manager made for a
+    /// middleware that ran before the request entered the scope.
+    manager: *const StatelessAuthManager,
 }
 
 enum State {
@@ -110,6 +114,7 @@ pub(crate) fn start(
         requirement,
         state: State::Vacant,
         authorized_listeners: manager.has_authorized_listeners(),
+        manager,
     });
     if !matches!(slot.state, State::Vacant) {
         match keep_earlier(req, manager, slot, requirement) {
@@ -200,24 +205,37 @@ enum KeptSlot {
 }
 
 /// Settles a second start of authentication in one request: keeps the `earlier`
-/// slot unless the new requirement, a guard's, must replace it. A replaced slot
-/// takes the new requirement and must then be started.
+/// slot unless the new requirement, a guard's, must replace it, or unless `manager`
+/// is not the one that started it. A replaced slot takes the new requirement and
+/// manager and must then be started.
 ///
-/// Two guards with different token types or schemes fail the whole request with
-/// 500, whichever of them is polled first: the slot then holds that rejection,
-/// marked as reported, and the error returned here is for the listeners. A request
-/// whose credentials were already rejected keeps that rejection.
+/// Two guards with different token types, schemes or managers fail the whole
+/// request with 500, whichever of them is polled first. The slot then holds that
+/// rejection, marked as reported, and the error returned here is for the
+/// listeners. A request whose credentials were already rejected keeps that
+/// rejection.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
     earlier: &mut AuthSlot,
     requirement: &'static Requirement,
 ) -> Result<KeptSlot, StatelessAuthError> {
-    if same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit {
+    let same_manager = std::ptr::eq(earlier.manager, manager);
+    if same_manager
+        && (same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit)
+    {
+        return Ok(KeptSlot::Earlier);
+    }
+    // NOTE: a reader keeps a guard's authentication even when another manager
+    // made it, such as an app-wide middleware's guard in front of a scope with a
+    // manager of its own, so the scope's plain `CurrentUser` routes accept it.
+    if earlier.requirement.explicit && !requirement.explicit {
         return Ok(KeptSlot::Earlier);
     }
     if !earlier.requirement.explicit {
         earlier.requirement = requirement;
+        earlier.manager = manager;
+        earlier.authorized_listeners = manager.has_authorized_listeners();
         cancel(earlier, State::Vacant);
         return Ok(KeptSlot::New);
     }
@@ -258,7 +276,8 @@ fn remember(waiting: &mut Option<Waker>, waker: &Waker) {
     *waiting = Some(waker.clone());
 }
 
-/// Logs two guards of one request that require different token types or schemes.
+/// Logs two guards of one request that require different token types, schemes or
+/// managers.
 #[cold]
 fn log_conflict(req: &HttpRequest, first: &Requirement, second: &Requirement, rejected: bool) {
     let outcome = match rejected {
@@ -267,8 +286,8 @@ fn log_conflict(req: &HttpRequest, first: &Requirement, second: &Requirement, re
     };
 
     log::error!(
-        "{} has two guards that require different token types or schemes \
-         ({first:?} and {second:?}); {outcome}",
+        "{} has two guards that require different token types, schemes or \
+         managers ({first:?} and {second:?}); {outcome}",
         req.path(),
     );
 }

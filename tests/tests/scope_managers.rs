@@ -1,0 +1,179 @@
+//! A scope with a manager of its own, inside an app whose middleware reads the
+//! user before the request reaches that scope.
+//!
+//! actix-web looks app data up from the innermost scope outwards, and adds a
+//! scope's data to the request only when the request enters the scope. An
+//! app-wide middleware that extracts the user before calling the scope therefore
+//! authenticates with the app's manager. The scope's routes must still accept
+//! exactly the tokens of the scope's own manager.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, FromRequest, test, web};
+use stateless_auth::{
+    Access, CurrentUser, OptionalUser, StatelessAuthError, StatelessAuthManager, TokenMixin,
+    TokenRequired, UserMixin, token_required,
+};
+
+/// The only token that the app's manager accepts.
+const APP_TOKEN: &str = "app-token";
+/// The only token that the scope's manager accepts.
+const SCOPE_TOKEN: &str = "scope-token";
+
+struct Token {
+    owner: &'static str,
+}
+
+impl TokenMixin for Token {}
+
+struct User {
+    name: &'static str,
+}
+
+impl UserMixin for User {}
+
+/// Creates a manager that accepts only `accepted`, as the token of user `owner`.
+fn manager(accepted: &'static str, owner: &'static str) -> StatelessAuthManager {
+    StatelessAuthManager::new(
+        async move |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Ok((token == accepted).then_some(Token { owner }))
+        },
+        async |token: &Token| Ok(Some(User { name: token.owner })),
+    )
+}
+
+/// What the app-wide middleware extracts before the request reaches its route.
+#[derive(Clone, Copy)]
+enum FirstReader {
+    /// `OptionalUser`, as a middleware that tags its log lines with the user would.
+    User,
+    /// `TokenRequired<Access>`, as an app that protects every route would.
+    Guard,
+}
+
+/// Extracts what the app's [`FirstReader`] names, calls the route, and then
+/// extracts the user again, as an access log would.
+async fn read_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let first = *req.app_data::<FirstReader>().unwrap();
+    let (http_req, payload) = req.into_parts();
+
+    match first {
+        FirstReader::User => {
+            let _user = OptionalUser::<User>::extract(&http_req).await;
+        }
+        FirstReader::Guard => {
+            TokenRequired::<Access>::extract(&http_req).await?;
+        }
+    }
+
+    let response = next
+        .call(ServiceRequest::from_parts(http_req, payload))
+        .await?;
+
+    let _user = OptionalUser::<User>::extract(response.request()).await;
+    Ok(response)
+}
+
+#[token_required]
+async fn guarded(user: CurrentUser<User>) -> &'static str {
+    user.name
+}
+
+async fn reader(user: CurrentUser<User>) -> &'static str {
+    user.name
+}
+
+/// Sends `token` to `path` in an app with the app's manager, a middleware that
+/// extracts `first`, and a `/scope` with its own manager. Only the scope's manager
+/// has an `on_authorized` listener. Returns the status, the body and that
+/// listener's calls.
+async fn send(first: FirstReader, path: &str, token: &str) -> (StatusCode, String, usize) {
+    let scope_calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&scope_calls);
+    let scope_manager = manager(SCOPE_TOKEN, "scope user").on_authorized(move |_, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager(APP_TOKEN, "app user")))
+            .app_data(first)
+            .wrap(from_fn(read_first))
+            .route("/guarded", web::get().to(guarded))
+            .service(
+                web::scope("/scope")
+                    .app_data(web::Data::new(scope_manager))
+                    .route("/guarded", web::get().to(guarded))
+                    .route("/reader", web::get().to(reader)),
+            ),
+    )
+    .await;
+    let req = test::TestRequest::get()
+        .uri(path)
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .to_request();
+
+    let res = test::call_service(&app, req).await;
+
+    let status = res.status();
+    let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+    (status, body, scope_calls.load(Ordering::SeqCst))
+}
+
+#[actix_web::test]
+async fn scope_guard_rejects_app_token() {
+    let (status, _, scope_calls) = send(FirstReader::User, "/scope/guarded", APP_TOKEN).await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(scope_calls, 0);
+}
+
+#[actix_web::test]
+async fn scope_guard_accepts_scope_token() {
+    let (status, body, scope_calls) = send(FirstReader::User, "/scope/guarded", SCOPE_TOKEN).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "scope user");
+    assert_eq!(scope_calls, 1);
+}
+
+#[actix_web::test]
+async fn scope_reader_rejects_app_token() {
+    let (status, _, scope_calls) = send(FirstReader::User, "/scope/reader", APP_TOKEN).await;
+
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(scope_calls, 0);
+}
+
+#[actix_web::test]
+async fn scope_reader_accepts_scope_token() {
+    let (status, body, scope_calls) = send(FirstReader::User, "/scope/reader", SCOPE_TOKEN).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "scope user");
+    assert_eq!(scope_calls, 1);
+}
+
+#[actix_web::test]
+async fn app_route_keeps_middleware_authentication() {
+    let (status, body, scope_calls) = send(FirstReader::User, "/guarded", APP_TOKEN).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "app user");
+    assert_eq!(scope_calls, 0);
+}
+
+#[actix_web::test]
+async fn guards_of_two_managers_fail_request() {
+    let (status, body, _) = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
+
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, r#"{"error":"Server error: Internal server error"}"#);
+}
