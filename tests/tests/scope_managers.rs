@@ -37,10 +37,18 @@ struct User {
 
 impl UserMixin for User {}
 
-/// Creates a manager that accepts only `accepted`, as the token of user `owner`.
-fn manager(accepted: &'static str, owner: &'static str) -> StatelessAuthManager {
+/// Creates a manager that accepts only `accepted`, as the token of user `owner`,
+/// and counts its token loader's calls in `loads`.
+fn manager(
+    accepted: &'static str,
+    owner: &'static str,
+    loads: &Arc<AtomicUsize>,
+) -> StatelessAuthManager {
+    let loads = Arc::clone(loads);
+
     StatelessAuthManager::new(
         async move |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            loads.fetch_add(1, Ordering::SeqCst);
             Ok((token == accepted).then_some(Token { owner }))
         },
         async |token: &Token| Ok(Some(User { name: token.owner })),
@@ -91,19 +99,30 @@ async fn reader(user: CurrentUser<User>) -> &'static str {
     user.name
 }
 
+/// The response to one request, and what the managers counted while it ran.
+struct Outcome {
+    status: StatusCode,
+    body: String,
+    /// Calls of the app manager's token loader.
+    app_loads: usize,
+    /// Calls of the scope manager's `on_authorized` listener.
+    scope_authorized: usize,
+}
+
 /// Sends `token` to `path` in an app with the app's manager, a middleware that
 /// extracts `first`, and a `/scope` with its own manager. Only the scope's manager
-/// has an `on_authorized` listener. Returns the status, the body and that
-/// listener's calls.
-async fn send(first: FirstReader, path: &str, token: &str) -> (StatusCode, String, usize) {
-    let scope_calls = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&scope_calls);
-    let scope_manager = manager(SCOPE_TOKEN, "scope user").on_authorized(move |_, _| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
+/// has an `on_authorized` listener.
+async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
+    let (app_loads, scope_loads) = (Arc::default(), Arc::default());
+    let scope_authorized = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&scope_authorized);
+    let scope_manager =
+        manager(SCOPE_TOKEN, "scope user", &scope_loads).on_authorized(move |_, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
     let app = test::init_service(
         App::new()
-            .app_data(web::Data::new(manager(APP_TOKEN, "app user")))
+            .app_data(web::Data::new(manager(APP_TOKEN, "app user", &app_loads)))
             .app_data(first)
             .wrap(from_fn(read_first))
             .route("/guarded", web::get().to(guarded))
@@ -124,56 +143,65 @@ async fn send(first: FirstReader, path: &str, token: &str) -> (StatusCode, Strin
 
     let status = res.status();
     let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
-    (status, body, scope_calls.load(Ordering::SeqCst))
+    Outcome {
+        status,
+        body,
+        app_loads: app_loads.load(Ordering::SeqCst),
+        scope_authorized: scope_authorized.load(Ordering::SeqCst),
+    }
 }
 
 #[actix_web::test]
 async fn scope_guard_rejects_app_token() {
-    let (status, _, scope_calls) = send(FirstReader::User, "/scope/guarded", APP_TOKEN).await;
+    let outcome = send(FirstReader::User, "/scope/guarded", APP_TOKEN).await;
 
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(scope_calls, 0);
+    assert_eq!(outcome.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(outcome.scope_authorized, 0);
 }
 
 #[actix_web::test]
 async fn scope_guard_accepts_scope_token() {
-    let (status, body, scope_calls) = send(FirstReader::User, "/scope/guarded", SCOPE_TOKEN).await;
+    let outcome = send(FirstReader::User, "/scope/guarded", SCOPE_TOKEN).await;
 
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, "scope user");
-    assert_eq!(scope_calls, 1);
+    assert_eq!(outcome.status, StatusCode::OK);
+    assert_eq!(outcome.body, "scope user");
+    assert_eq!(outcome.scope_authorized, 1);
 }
 
 #[actix_web::test]
 async fn scope_reader_rejects_app_token() {
-    let (status, _, scope_calls) = send(FirstReader::User, "/scope/reader", APP_TOKEN).await;
+    let outcome = send(FirstReader::User, "/scope/reader", APP_TOKEN).await;
 
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(scope_calls, 0);
+    assert_eq!(outcome.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(outcome.scope_authorized, 0);
 }
 
 #[actix_web::test]
 async fn scope_reader_accepts_scope_token() {
-    let (status, body, scope_calls) = send(FirstReader::User, "/scope/reader", SCOPE_TOKEN).await;
+    let outcome = send(FirstReader::User, "/scope/reader", SCOPE_TOKEN).await;
 
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, "scope user");
-    assert_eq!(scope_calls, 1);
+    assert_eq!(outcome.status, StatusCode::OK);
+    assert_eq!(outcome.body, "scope user");
+    assert_eq!(outcome.scope_authorized, 1);
 }
 
 #[actix_web::test]
-async fn app_route_keeps_middleware_authentication() {
-    let (status, body, scope_calls) = send(FirstReader::User, "/guarded", APP_TOKEN).await;
+async fn app_route_reuses_middleware_authentication() {
+    let outcome = send(FirstReader::User, "/guarded", APP_TOKEN).await;
 
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, "app user");
-    assert_eq!(scope_calls, 0);
+    assert_eq!(outcome.status, StatusCode::OK);
+    assert_eq!(outcome.body, "app user");
+    assert_eq!(outcome.app_loads, 1);
+    assert_eq!(outcome.scope_authorized, 0);
 }
 
 #[actix_web::test]
 async fn guards_of_two_managers_fail_request() {
-    let (status, body, _) = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
+    let outcome = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
 
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(body, r#"{"error":"Server error: Internal server error"}"#);
+    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        outcome.body,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
 }
