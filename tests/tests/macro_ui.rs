@@ -11,12 +11,14 @@ fn valid_forms_compile_without_warnings() {
 }
 
 // The snapshots hold rustc's rendering of each error, which changes between compiler
-// releases, so they are only compared on the release that wrote them.
-#[test]
+// releases, so they are only compared on the release that wrote them. The version
+// attribute goes above `#[test]`, which looks for `#[ignore]` when it expands,
+// before the attributes below it have expanded.
 #[rustversion::attr(
     not(stable(1.95)),
     ignore = "the .stderr snapshots were written by rustc 1.95; refresh them for this compiler"
 )]
+#[test]
 fn mistakes_are_errors_at_offending_token() {
     let cases = trybuild::TestCases::new();
 
@@ -26,11 +28,11 @@ fn mistakes_are_errors_at_offending_token() {
 // rustc checks a spec's constants when it generates code for the guard that uses the
 // spec, which `cargo check` skips. With a pass case in the same set, trybuild builds
 // every case with `cargo build`, so the fail case shows those errors.
-#[test]
 #[rustversion::attr(
     not(stable(1.95)),
     ignore = "the .stderr snapshots were written by rustc 1.95; refresh them for this compiler"
 )]
+#[test]
 fn invalid_token_specs_fail_the_build() {
     let cases = trybuild::TestCases::new();
 
