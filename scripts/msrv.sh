@@ -8,7 +8,7 @@
 # runs `cargo check` on the two published crates, with target/msrv as the target
 # directory. Exit status: 0 when both compile, cargo's status (101) when they do
 # not, and 3 when the toolchain is missing and cannot be installed (rustup is
-# absent, or static.rust-lang.org cannot be reached within 300 s).
+# absent, or static.rust-lang.org cannot be reached within 180 s).
 
 set -euo pipefail
 
@@ -25,7 +25,7 @@ if ! command -v rustup >/dev/null 2>&1; then
     exit 3
 fi
 if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
-    if ! timeout 300 rustup toolchain install "$msrv" --profile minimal; then
+    if ! timeout 180 rustup toolchain install "$msrv" --profile minimal; then
         echo "could not install Rust $msrv with rustup; the MSRV check did not run" >&2
         exit 3
     fi

@@ -11,7 +11,7 @@
 
 use std::task::{Context, Poll, Waker};
 
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
@@ -55,22 +55,29 @@ impl AuthSlot {
     }
 }
 
-/// Returns the authentication of `req` when a guard has completed it with success
-/// and reported it to the listeners.
+/// Returns the authentication of `req` when a guard of the manager that `req` finds
+/// has completed it with success and reported it to the listeners.
 ///
 /// That outcome is final: no extractor of the request can replace a guard's
 /// authentication or run the loaders again, so an extractor that only reads the
-/// user can take it at once.
+/// user can take it at once. An extractor that finds another manager, inside a
+/// scope with a manager of its own, gets `None` and starts, which fails the
+/// request as `keep_earlier` describes.
 pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
     let extensions = req.extensions();
     let slot = extensions.get::<AuthSlot>()?;
-
-    match &slot.state {
-        State::Reported(Ok(authenticated)) if slot.requirement.explicit => {
-            Some(authenticated.clone())
-        }
-        _ => None,
+    let State::Reported(Ok(authenticated)) = &slot.state else {
+        return None;
+    };
+    if !slot.requirement.explicit {
+        return None;
     }
+
+    let manager = req.app_data::<web::Data<StatelessAuthManager>>()?;
+    if !std::ptr::eq(slot.manager, &***manager) {
+        return None;
+    }
+    Some(authenticated.clone())
 }
 
 /// The next step of an extractor once it has started authentication.
@@ -91,8 +98,10 @@ pub(crate) enum Started {
 /// request already did.
 ///
 /// A guard whose requirement differs from that of a user-reading extractor that
-/// started first replaces it. Two guards that require different token types or
-/// schemes on one request are a programming error, rejected with 500.
+/// started first replaces it, and so does any extractor that finds another
+/// manager. Two guards that require different token types or schemes on one
+/// request, and a guard followed by an extractor of another manager, are
+/// programming errors, rejected with 500.
 ///
 /// An extractor that starts in its own poll passes its context `cx`, and the
 /// loaders are polled here. Their success or rejection is reported to the
@@ -209,11 +218,12 @@ enum KeptSlot {
 /// is not the one that started it. A replaced slot takes the new requirement and
 /// manager and must then be started.
 ///
-/// Two guards with different token types, schemes or managers fail the whole
-/// request with 500, whichever of them is polled first. The slot then holds that
-/// rejection, marked as reported, and the error returned here is for the
-/// listeners. A request whose credentials were already rejected keeps that
-/// rejection.
+/// A guard's authentication is never replaced. So two guards with different token
+/// types or schemes, and a guard followed by any extractor of another manager,
+/// fail the whole request with 500, whichever of them is polled first. The slot
+/// then holds that rejection, marked as reported, and the error returned here is
+/// for the listeners. A request whose credentials were already rejected keeps
+/// that rejection.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
@@ -226,12 +236,6 @@ fn keep_earlier(
     {
         return Ok(KeptSlot::Earlier);
     }
-    // NOTE: a reader keeps a guard's authentication even when another manager
-    // made it, such as an app-wide middleware's guard in front of a scope with a
-    // manager of its own, so the scope's plain `CurrentUser` routes accept it.
-    if earlier.requirement.explicit && !requirement.explicit {
-        return Ok(KeptSlot::Earlier);
-    }
     if !earlier.requirement.explicit {
         earlier.requirement = requirement;
         earlier.manager = manager;
@@ -241,7 +245,11 @@ fn keep_earlier(
     }
 
     let rejected = matches!(earlier.state, State::Reported(Err(_)));
-    log_conflict(req, earlier.requirement, requirement, rejected);
+    let conflict = match same_manager {
+        true => Conflict::Credentials,
+        false => Conflict::Managers,
+    };
+    log_conflict(req, conflict, earlier.requirement, requirement, rejected);
     if rejected {
         return Ok(KeptSlot::Earlier);
     }
@@ -276,18 +284,40 @@ fn remember(waiting: &mut Option<Waker>, waker: &Waker) {
     *waiting = Some(waker.clone());
 }
 
-/// Logs two guards of one request that require different token types, schemes or
-/// managers.
+/// The cause of a conflict between a guard's authentication and a later start in
+/// the same request.
+#[derive(Clone, Copy)]
+enum Conflict {
+    /// Two guards of one manager require different token types or schemes.
+    Credentials,
+    /// The later extractor finds another manager than the guard did, as in a scope
+    /// with a manager of its own behind a middleware that used the app's manager.
+    Managers,
+}
+
+/// Logs a guard and a later start of authentication that cannot both hold.
 #[cold]
-fn log_conflict(req: &HttpRequest, first: &Requirement, second: &Requirement, rejected: bool) {
+fn log_conflict(
+    req: &HttpRequest,
+    conflict: Conflict,
+    first: &Requirement,
+    second: &Requirement,
+    rejected: bool,
+) {
     let outcome = match rejected {
         true => "kept the rejection of its credentials",
         false => "responded with 500",
     };
+    let cause = match conflict {
+        Conflict::Credentials => "two guards that require different token types or schemes",
+        Conflict::Managers => {
+            "a guard and a later extractor that use different managers, such as an \
+             app's manager in a middleware and a scope's own manager"
+        }
+    };
 
     log::error!(
-        "{} has two guards that require different token types, schemes or \
-         managers ({first:?} and {second:?}); {outcome}",
+        "{} has {cause} ({first:?} and {second:?}); {outcome}",
         req.path(),
     );
 }

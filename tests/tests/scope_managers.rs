@@ -196,6 +196,18 @@ async fn app_route_reuses_middleware_authentication() {
 }
 
 #[actix_web::test]
+async fn scope_reader_after_app_guard_fails_request() {
+    let outcome = send(FirstReader::Guard, "/scope/reader", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        outcome.body,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+    assert_eq!(outcome.scope_authorized, 0);
+}
+
+#[actix_web::test]
 async fn guards_of_two_managers_fail_request() {
     let outcome = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
 
