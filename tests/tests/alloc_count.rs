@@ -4,7 +4,11 @@
 //! case is measured over a whole `call_service`, response dropped, after warm-up
 //! requests have filled actix-web's pool of `HttpRequest` objects, as a running
 //! server's pool would be. The binary contains only this test, and the app runs on the
-//! test's thread, so no other thread allocates while a request is counted.
+//! test's thread. The counter is global, though, and once a sample of the bare case
+//! counted 12 allocations where the others counted 7 (Rust 1.91, on a machine busy
+//! with builds), so another thread of the process had allocated meanwhile. Such
+//! noise only adds, so a case's count is its smallest sample, and more than half of
+//! its samples must equal it.
 
 use std::alloc::System;
 
@@ -22,7 +26,8 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// Requests sent before counting, so that pools and lazily built state are warm.
 const WARM_UP: usize = 32;
 
-/// Counted requests per case; every one must allocate the same number of times.
+/// Counted requests per case; more than half of them must allocate the same number
+/// of times, and no sample fewer.
 const SAMPLES: usize = 8;
 
 /// Allocations that an authenticated `#[token_required]` request may add over the
@@ -81,19 +86,30 @@ async fn count_request(app: &impl App, case: Case, request: actix_http::Request)
     }
 }
 
-/// Counts one request of `case`, built by `build`, on a warmed-up `app`, after
-/// checking that every sample allocates the same number of times.
+/// Counts one request of `case`, built by `build`, on a warmed-up `app`: the
+/// smallest of the samples, after checking that more than half of them equal it.
 async fn count_case(app: &impl App, case: Case, build: fn(Case) -> actix_http::Request) -> Count {
     for _ in 0..WARM_UP {
         count_request(app, case, build(case)).await;
     }
 
-    let first = count_request(app, case, build(case)).await;
-    for _ in 1..SAMPLES {
-        let again = count_request(app, case, build(case)).await;
-        assert_eq!(again, first, "allocations of case {} vary", case.name());
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        samples.push(count_request(app, case, build(case)).await);
     }
-    first
+
+    let least = samples
+        .iter()
+        .copied()
+        .min_by_key(|count| (count.allocations, count.reallocations))
+        .expect("SAMPLES is not zero");
+    let repeats = samples.iter().filter(|count| **count == least).count();
+    assert!(
+        repeats * 2 > SAMPLES,
+        "allocations of case {} vary: {samples:?}",
+        case.name()
+    );
+    least
 }
 
 #[actix_rt::test]
