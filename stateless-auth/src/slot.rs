@@ -231,9 +231,15 @@ fn keep_earlier(
     requirement: &'static Requirement,
 ) -> Result<KeptSlot, StatelessAuthError> {
     let same_manager = std::ptr::eq(earlier.manager, manager);
-    if same_manager
-        && (same_credentials(manager, earlier.requirement, requirement) || !requirement.explicit)
-    {
+    if same_manager && !requirement.explicit {
+        return Ok(KeptSlot::Earlier);
+    }
+    if same_manager && same_credentials(manager, earlier.requirement, requirement) {
+        // A guard that shares a reader's authentication makes it a guard's, so that
+        // no later extractor replaces what this guard accepted.
+        if !earlier.requirement.explicit {
+            earlier.requirement = requirement;
+        }
         return Ok(KeptSlot::Earlier);
     }
     if !earlier.requirement.explicit {

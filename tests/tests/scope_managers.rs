@@ -7,17 +7,19 @@
 //! authenticates with the app's manager. The scope's routes must still accept
 //! exactly the tokens of the scope's own manager.
 
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, FromRequest, test, web};
+use actix_web::{App, FromRequest, HttpMessage, HttpResponse, HttpServer, test, web};
 use stateless_auth::{
-    Access, CurrentUser, OptionalUser, StatelessAuthError, StatelessAuthManager, TokenMixin,
-    TokenRequired, UserMixin, token_required,
+    Access, Authenticated, CurrentUser, OptionalUser, StatelessAuthError, StatelessAuthManager,
+    TokenMixin, TokenRequired, UserMixin, token_required,
 };
 
 /// The only token that the app's manager accepts.
@@ -62,6 +64,9 @@ enum FirstReader {
     User,
     /// `TokenRequired<Access>`, as an app that protects every route would.
     Guard,
+    /// `OptionalUser`, then `TokenRequired<Access>`: a guard that shares the
+    /// reader's authentication.
+    UserThenGuard,
 }
 
 /// Extracts what the app's [`FirstReader`] names, calls the route, and then
@@ -78,6 +83,10 @@ async fn read_first(
             let _user = OptionalUser::<User>::extract(&http_req).await;
         }
         FirstReader::Guard => {
+            TokenRequired::<Access>::extract(&http_req).await?;
+        }
+        FirstReader::UserThenGuard => {
+            let _user = OptionalUser::<User>::extract(&http_req).await;
             TokenRequired::<Access>::extract(&http_req).await?;
         }
     }
@@ -99,6 +108,26 @@ async fn reader(user: CurrentUser<User>) -> &'static str {
     user.name
 }
 
+async fn public() -> &'static str {
+    "public"
+}
+
+/// Calls the route only when the request's extensions contain a successful
+/// authentication, as a scope's own access check may read them, and responds 403
+/// otherwise.
+async fn admit_authenticated(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let authenticated = Authenticated::from_extensions(&req.extensions()).is_some();
+    if !authenticated {
+        return Ok(req.into_response(HttpResponse::Forbidden().finish()));
+    }
+
+    let response = next.call(req).await?;
+    Ok(response.map_into_boxed_body())
+}
+
 /// The response to one request, and what the managers counted while it ran.
 struct Outcome {
     status: StatusCode,
@@ -107,18 +136,28 @@ struct Outcome {
     app_loads: usize,
     /// Calls of the scope manager's `on_authorized` listener.
     scope_authorized: usize,
+    /// Calls of the scope manager's `on_unauthorized` listener.
+    scope_unauthorized: usize,
 }
 
 /// Sends `token` to `path` in an app with the app's manager, a middleware that
 /// extracts `first`, and a `/scope` with its own manager. Only the scope's manager
-/// has an `on_authorized` listener.
+/// has listeners. `/scope/gated` sits behind a middleware that admits only a
+/// request with a successful authentication in its extensions.
 async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
     let (app_loads, scope_loads) = (Arc::default(), Arc::default());
     let scope_authorized = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&scope_authorized);
-    let scope_manager =
-        manager(SCOPE_TOKEN, "scope user", &scope_loads).on_authorized(move |_, _| {
-            counter.fetch_add(1, Ordering::SeqCst);
+    let scope_unauthorized = Arc::new(AtomicUsize::new(0));
+    let (authorized, unauthorized) = (
+        Arc::clone(&scope_authorized),
+        Arc::clone(&scope_unauthorized),
+    );
+    let scope_manager = manager(SCOPE_TOKEN, "scope user", &scope_loads)
+        .on_authorized(move |_, _| {
+            authorized.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_unauthorized(move |_, _| {
+            unauthorized.fetch_add(1, Ordering::SeqCst);
         });
     let app = test::init_service(
         App::new()
@@ -130,7 +169,13 @@ async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
                 web::scope("/scope")
                     .app_data(web::Data::new(scope_manager))
                     .route("/guarded", web::get().to(guarded))
-                    .route("/reader", web::get().to(reader)),
+                    .route("/reader", web::get().to(reader))
+                    .route("/public", web::get().to(public))
+                    .service(
+                        web::scope("/gated")
+                            .wrap(from_fn(admit_authenticated))
+                            .route("/public", web::get().to(public)),
+                    ),
             ),
     )
     .await;
@@ -148,6 +193,7 @@ async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
         body,
         app_loads: app_loads.load(Ordering::SeqCst),
         scope_authorized: scope_authorized.load(Ordering::SeqCst),
+        scope_unauthorized: scope_unauthorized.load(Ordering::SeqCst),
     }
 }
 
@@ -216,4 +262,134 @@ async fn guards_of_two_managers_fail_request() {
         outcome.body,
         r#"{"error":"Server error: Internal server error"}"#
     );
+}
+
+#[actix_web::test]
+async fn scope_reader_after_app_reader_and_guard_fails_request() {
+    let outcome = send(FirstReader::UserThenGuard, "/scope/reader", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        outcome.body,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+    assert_eq!(outcome.app_loads, 1);
+    assert_eq!(outcome.scope_authorized, 0);
+}
+
+// The middleware extracts `OptionalUser` after the response, and finds the scope's
+// manager there, which cannot take over the app guard's authentication.
+#[actix_web::test]
+#[ignore = "an extractor after the response runs the scope manager's listeners"]
+async fn public_scope_route_skips_scope_listeners() {
+    let outcome = send(FirstReader::Guard, "/scope/public", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::OK);
+    assert_eq!(outcome.scope_unauthorized, 0);
+}
+
+#[actix_web::test]
+#[ignore = "Authenticated::from_extensions returns the app manager's authentication"]
+async fn scope_extension_check_rejects_app_token() {
+    let outcome = send(FirstReader::User, "/scope/gated/public", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::FORBIDDEN);
+}
+
+/// Builds an app whose manager `data` is registered on the app, through
+/// `App::configure`, and again on `/scope` and through its `configure`, behind a
+/// middleware that guards every route with it.
+fn shared_manager_app(
+    data: web::Data<StatelessAuthManager>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    let (app_copy, scope_copy) = (data.clone(), data.clone());
+
+    App::new()
+        .app_data(data.clone())
+        .configure(move |cfg| {
+            cfg.app_data(app_copy);
+        })
+        .app_data(FirstReader::Guard)
+        .wrap(from_fn(read_first))
+        .service(
+            web::scope("/scope")
+                .app_data(data)
+                .configure(move |cfg| {
+                    cfg.app_data(scope_copy);
+                })
+                .route("/reader", web::get().to(reader))
+                .route("/guarded", web::get().to(guarded)),
+        )
+}
+
+#[actix_web::test]
+async fn shared_manager_data_is_one_manager() {
+    for path in ["/scope/reader", "/scope/guarded"] {
+        let loads = Arc::default();
+        let data = web::Data::new(manager(APP_TOKEN, "app user", &loads));
+        let app = test::init_service(shared_manager_app(data)).await;
+        let req = test::TestRequest::get()
+            .uri(path)
+            .insert_header(("Authorization", format!("Bearer {APP_TOKEN}")))
+            .to_request();
+
+        let body = test::call_and_read_body(&app, req).await;
+
+        assert_eq!(body, "app user", "{path}");
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "{path}: token loads");
+    }
+}
+
+/// Requests sent to the server test, half of them with each token.
+const SERVER_REQUESTS: usize = 16;
+
+#[actix_web::test]
+async fn worker_managers_shared_by_scope() {
+    let loads: Arc<AtomicUsize> = Arc::default();
+    let worker_loads = Arc::clone(&loads);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = HttpServer::new(move || {
+        let worker_manager = manager(APP_TOKEN, "app user", &worker_loads);
+        shared_manager_app(web::Data::new(worker_manager))
+    })
+    .workers(2)
+    .disable_signals()
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .finish();
+
+    let mut statuses = Vec::new();
+    for index in 0..SERVER_REQUESTS {
+        let token = [APP_TOKEN, SCOPE_TOKEN][index % 2];
+        let sent = client
+            .get(format!("{base}/scope/reader"))
+            .bearer_auth(token)
+            .send()
+            .await;
+        statuses.push((token, sent.map(|response| response.status().as_u16()).ok()));
+    }
+    handle.stop(true).await;
+
+    for (token, status) in statuses {
+        let expected = match token {
+            APP_TOKEN => 200,
+            _ => 401,
+        };
+        assert_eq!(status, Some(expected), "{token}");
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), SERVER_REQUESTS);
 }

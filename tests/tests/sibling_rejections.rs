@@ -4,14 +4,19 @@
 //! Two guards with different token types fail the request with 500 whatever the
 //! loaders' timing, unless the credentials header was already rejected. Two guards
 //! whose schemes differ only in case share one authentication, and a later guard
-//! still checks its own scopes.
+//! still checks its own scopes. A middleware that extracts `OptionalUser` before
+//! the handler does not let two such guards share its authentication.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{App, HttpResponse, test, web};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, FromRequest, HttpResponse, test, web};
 use stateless_auth::{
-    Access, CurrentToken, CurrentUser, Refresh, StatelessAuthManager, TokenRequired, TokenSpec,
+    Access, CurrentToken, CurrentUser, OptionalUser, Refresh, StatelessAuthManager, TokenRequired,
+    TokenSpec,
 };
-use stateless_auth_tests::{Calls, Store, count_error_handler, counting_manager};
+use stateless_auth_tests::{Calls, Store, User, count_error_handler, counting_manager};
 
 /// An access token that must grant `admin`.
 struct Admin;
@@ -325,5 +330,48 @@ async fn conflicting_guards_with_rejection_handled_once() {
 
         assert_eq!(response.0, 418, "{token}");
         assert_eq!(counts.2, 1, "{token}: error handler calls");
+    }
+}
+
+/// Extracts `OptionalUser` and ignores the outcome before calling the route, as a
+/// middleware that tags its log lines with the user would.
+async fn read_user_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let (http_req, payload) = req.into_parts();
+
+    let _user = OptionalUser::<User>::extract(&http_req).await;
+
+    next.call(ServiceRequest::from_parts(http_req, payload))
+        .await
+}
+
+#[actix_web::test]
+async fn conflicting_guards_after_middleware_reader_fail() {
+    let cases = [
+        ("/access_then_refresh", "alice-access", 500),
+        ("/access_then_refresh", "alice-refresh", 401),
+        ("/refresh_then_access", "alice-access", 500),
+        ("/refresh_then_access", "alice-refresh", 500),
+    ];
+    for (path, token, expected) in cases {
+        let store = Store::standard();
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(counting_manager(&store, &Calls::default())))
+                .wrap(from_fn(read_user_first))
+                .route("/access_then_refresh", web::get().to(access_then_refresh))
+                .route("/refresh_then_access", web::get().to(refresh_then_access)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri(path)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+            .to_request();
+
+        let response = test::call_service(&app, req).await;
+
+        assert_eq!(response.status().as_u16(), expected, "{path} {token}");
     }
 }
