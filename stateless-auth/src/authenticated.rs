@@ -50,6 +50,11 @@ impl Authenticated {
     /// Returns the authentication of a request whose authentication has completed
     /// and succeeded, read from the request's extensions.
     ///
+    /// It does not check which manager made the authentication. In a scope with a
+    /// manager of its own, a middleware that runs before the route may find the
+    /// app manager's authentication here. To admit a request there, extract a
+    /// guard such as `TokenRequired` instead of testing this for `Some`.
+    ///
     /// ```
     /// use actix_web::HttpMessage;
     /// use actix_web::dev::ServiceRequest;

@@ -312,7 +312,8 @@ fn log_conflict(
 ) {
     let outcome = match rejected {
         true => "kept the rejection of its credentials",
-        false => "responded with 500",
+        // After the response, as in a middleware, only the extractor fails.
+        false => "failed its extractors with 500",
     };
     let cause = match conflict {
         Conflict::Credentials => "two guards that require different token types or schemes",
