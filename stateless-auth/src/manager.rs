@@ -238,6 +238,11 @@ impl StatelessAuthManager {
     /// the JSON body `{"error": ...}` and, on 400, 401 and 403, a
     /// `WWW-Authenticate` challenge.
     ///
+    /// It runs for each extractor that returns a rejection. So when a middleware
+    /// extracts the user, ignores the rejection and calls the handler, it runs
+    /// twice for one request. The [`on_unauthorized`](Self::on_unauthorized)
+    /// listeners run once per rejection, so count or log rejections there.
+    ///
     /// ```
     /// use actix_web::{HttpResponse, error::InternalError};
     /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
