@@ -108,6 +108,10 @@ async fn reader(user: CurrentUser<User>) -> &'static str {
     user.name
 }
 
+async fn optional_reader(user: OptionalUser<User>) -> &'static str {
+    user.user().map_or("nobody", |user| user.name)
+}
+
 /// The response to one request, and what the managers counted while it ran.
 struct Outcome {
     status: StatusCode,
@@ -139,7 +143,8 @@ async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
                 web::scope("/scope")
                     .app_data(web::Data::new(scope_manager))
                     .route("/guarded", web::get().to(guarded))
-                    .route("/reader", web::get().to(reader)),
+                    .route("/reader", web::get().to(reader))
+                    .route("/optional", web::get().to(optional_reader)),
             ),
     )
     .await;
@@ -213,6 +218,26 @@ async fn scope_reader_after_app_guard_fails_request() {
         outcome.body,
         r#"{"error":"Server error: Internal server error"}"#
     );
+    assert_eq!(outcome.scope_authorized, 0);
+}
+
+#[actix_web::test]
+async fn scope_optional_user_after_app_guard_fails() {
+    let outcome = send(FirstReader::Guard, "/scope/optional", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        outcome.body,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+    assert_eq!(outcome.scope_authorized, 0);
+}
+
+#[actix_web::test]
+async fn scope_optional_user_rejects_app_token() {
+    let outcome = send(FirstReader::User, "/scope/optional", APP_TOKEN).await;
+
+    assert_eq!(outcome.status, StatusCode::UNAUTHORIZED);
     assert_eq!(outcome.scope_authorized, 0);
 }
 
