@@ -5,10 +5,12 @@
 # Usage: scripts/msrv.sh
 #
 # Installs that toolchain with rustup (minimal profile) when it is missing, then
-# runs `cargo check` on the two published crates, with target/msrv as the target
-# directory. Exit status: 0 when both compile, cargo's status (101) when they do
-# not, and 3 when the toolchain is missing and cannot be installed (rustup is
-# absent, or static.rust-lang.org cannot be reached within 180 s).
+# runs `cargo check` on the two published crates, with `msrv` under the target
+# directory (CARGO_TARGET_DIR, or target) as its own target directory.
+#
+# Exit status: 0 when both compile, cargo's status (101) when they do not, and 3
+# when the toolchain is missing and cannot be installed (rustup is absent, or
+# static.rust-lang.org cannot be reached within 180 s).
 
 set -euo pipefail
 
@@ -31,5 +33,5 @@ if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
     fi
 fi
 
-CARGO_TARGET_DIR=target/msrv cargo "+$msrv" check --locked -p stateless-auth -p stateless-auth-macros
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/msrv" cargo "+$msrv" check --locked -p stateless-auth -p stateless-auth-macros
 echo "stateless-auth and stateless-auth-macros compile with Rust $msrv"
