@@ -221,7 +221,7 @@ enum KeptSlot {
 /// A guard's authentication is never replaced. So two guards with different token
 /// types or schemes, and a guard followed by any extractor of another manager,
 /// fail the whole request with 500, whichever of them is polled first. The slot
-/// then holds that rejection, marked as reported, and the error returned here is
+/// then keeps that rejection, marked as reported, and the error returned here is
 /// for the listeners. A request whose credentials were already rejected keeps
 /// that rejection.
 fn keep_earlier(
