@@ -165,6 +165,16 @@ async fn send(first: FirstReader, path: &str, token: &str) -> Outcome {
     }
 }
 
+/// Asserts that `outcome` is the 500 response of a request whose authentications
+/// conflict.
+fn assert_server_error(outcome: &Outcome) {
+    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        outcome.body,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+}
+
 #[actix_web::test]
 async fn scope_guard_rejects_app_token() {
     let outcome = send(FirstReader::User, "/scope/guarded", APP_TOKEN).await;
@@ -213,11 +223,7 @@ async fn app_route_reuses_middleware_authentication() {
 async fn scope_reader_after_app_guard_fails_request() {
     let outcome = send(FirstReader::Guard, "/scope/reader", APP_TOKEN).await;
 
-    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        outcome.body,
-        r#"{"error":"Server error: Internal server error"}"#
-    );
+    assert_server_error(&outcome);
     assert_eq!(outcome.scope_authorized, 0);
 }
 
@@ -225,11 +231,7 @@ async fn scope_reader_after_app_guard_fails_request() {
 async fn scope_optional_user_after_app_guard_fails() {
     let outcome = send(FirstReader::Guard, "/scope/optional", APP_TOKEN).await;
 
-    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        outcome.body,
-        r#"{"error":"Server error: Internal server error"}"#
-    );
+    assert_server_error(&outcome);
     assert_eq!(outcome.scope_authorized, 0);
 }
 
@@ -245,22 +247,14 @@ async fn scope_optional_user_rejects_app_token() {
 async fn guards_of_two_managers_fail_request() {
     let outcome = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
 
-    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        outcome.body,
-        r#"{"error":"Server error: Internal server error"}"#
-    );
+    assert_server_error(&outcome);
 }
 
 #[actix_web::test]
 async fn scope_reader_after_app_reader_and_guard_fails_request() {
     let outcome = send(FirstReader::UserThenGuard, "/scope/reader", APP_TOKEN).await;
 
-    assert_eq!(outcome.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        outcome.body,
-        r#"{"error":"Server error: Internal server error"}"#
-    );
+    assert_server_error(&outcome);
     assert_eq!(outcome.app_loads, 1);
     assert_eq!(outcome.scope_authorized, 0);
 }
