@@ -23,12 +23,12 @@ if [ -z "$msrv" ]; then
 fi
 
 if ! command -v rustup >/dev/null 2>&1; then
-    echo "rustup is not installed, so Rust $msrv cannot be installed; the MSRV check did not run" >&2
+    echo "rustup is not installed, so the check with Rust $msrv did not run. Install rustup to run it." >&2
     exit 3
 fi
 if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
     if ! timeout 180 rustup toolchain install "$msrv" --profile minimal; then
-        echo "could not install Rust $msrv with rustup; the MSRV check did not run" >&2
+        echo "could not install Rust $msrv with rustup, so the check with it did not run" >&2
         exit 3
     fi
 fi
