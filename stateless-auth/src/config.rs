@@ -58,6 +58,13 @@ pub struct StatelessAuthConfig {
     /// Responds to missing credentials and a foreign scheme with 401 and a challenge
     /// without `error`, as RFC 6750 §3.1 recommends, instead of Flask-Stateless-Auth's
     /// 400. Default `false`.
+    ///
+    /// A foreign scheme counts in any form of credentials: a scheme alone
+    /// (`Negotiate`), with a token (`Basic dXNlcg==`) or with parameters
+    /// (`Digest username="a", realm="b"`). Without this setting, only the second form
+    /// gets `Invalid token type`, and the others get `Invalid number of arguments in
+    /// token header`, because Flask-Stateless-Auth counts the parts of the value
+    /// before it compares the scheme.
     pub strict_rfc6750: bool,
 }
 

@@ -3,9 +3,12 @@
 //! The functions here are pure: they take header values and return borrowed
 //! slices of them, without allocating.
 
+use std::fmt;
 use std::ops::Range;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::grammar;
 
 /// The reason a credentials header was rejected, before any loader ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,6 +41,15 @@ impl HeaderError {
         }
     }
 }
+
+impl fmt::Display for HeaderError {
+    /// Writes [`message`](Self::message), which never contains the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for HeaderError {}
 
 /// Returns the single value of header `name`.
 ///
@@ -227,6 +239,36 @@ fn token_range_in_order(
     Ok(token_offset..token_offset + token.len())
 }
 
+/// Returns [`HeaderError::SchemeMismatch`] in place of `err` when `value` starts
+/// with a scheme other than `scheme`, whatever follows it.
+///
+/// The parser counts the parts before it compares the scheme, as
+/// Flask-Stateless-Auth does. So a scheme alone (`Negotiate`) or one with
+/// auth-params (`Digest a="b"`, RFC 9110 §11.4) fails as `ArgumentCount` or
+/// `InvalidHeader`. The strict RFC 6750 mode calls this to treat such values as
+/// credentials of another scheme. A first word that is not an RFC 9110 `token`
+/// keeps `err`.
+pub(crate) fn prefer_scheme_mismatch(value: &[u8], scheme: &str, err: HeaderError) -> HeaderError {
+    if !matches!(err, HeaderError::ArgumentCount | HeaderError::InvalidHeader) {
+        return err;
+    }
+
+    let start = value
+        .iter()
+        .position(|&byte| !is_whitespace(byte))
+        .unwrap_or(value.len());
+    let first_word = value[start..].split(|&byte| byte == b' ').next();
+    let sent_scheme = first_word.and_then(|word| std::str::from_utf8(word).ok());
+    let foreign = sent_scheme
+        .is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme));
+
+    if foreign {
+        HeaderError::SchemeMismatch
+    } else {
+        err
+    }
+}
+
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 pub fn is_b64token(token: &[u8]) -> bool {
     let body_len = token.len() - token.iter().rev().take_while(|&&byte| byte == b'=').count();
@@ -355,6 +397,58 @@ mod tests {
         let value = single_header(&headers, &HeaderName::from_static("authorization"));
 
         assert_eq!(value, Err(HeaderError::Missing));
+    }
+
+    #[test]
+    fn foreign_scheme_wins_over_its_form() {
+        let cases: &[(&[u8], HeaderError)] = &[
+            (b"Negotiate", HeaderError::SchemeMismatch),
+            (b"  abc", HeaderError::SchemeMismatch),
+            (
+                b"Digest username=\"a\", realm=\"b\"",
+                HeaderError::SchemeMismatch,
+            ),
+            (b"Basic ab\xc3\xa9", HeaderError::SchemeMismatch),
+            (b"Bearer", HeaderError::ArgumentCount),
+            (b"bearer a b", HeaderError::ArgumentCount),
+            (b"Bearer ab\xc3\xa9", HeaderError::InvalidHeader),
+            (b"B\xc3\xa9arer abc", HeaderError::InvalidHeader),
+            (b"Basic\tabc", HeaderError::InvalidHeader),
+            (b"Be\"arer a b", HeaderError::ArgumentCount),
+        ];
+
+        for (value, expected) in cases {
+            let parsed = parse_credentials(value, "Bearer", MAX).unwrap_err();
+
+            let preferred = prefer_scheme_mismatch(value, "Bearer", parsed);
+
+            assert_eq!(
+                preferred,
+                *expected,
+                "value {:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+    }
+
+    #[test]
+    fn other_errors_keep_their_reason() {
+        for err in [
+            HeaderError::Missing,
+            HeaderError::Multiple,
+            HeaderError::MalformedToken,
+        ] {
+            let preferred = prefer_scheme_mismatch(b"Basic abc", "Bearer", err);
+
+            assert_eq!(preferred, err);
+        }
+    }
+
+    #[test]
+    fn display_is_the_message() {
+        let err = HeaderError::MalformedToken;
+
+        assert_eq!(err.to_string(), "Malformed token");
     }
 
     proptest! {

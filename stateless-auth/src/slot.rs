@@ -447,7 +447,14 @@ fn begin(
         value.as_bytes(),
         &context.auth_type,
         manager.config.max_token_length,
-    )?;
+    )
+    .map_err(|err| {
+        if manager.config.strict_rfc6750 {
+            header::prefer_scheme_mismatch(value.as_bytes(), &context.auth_type, err)
+        } else {
+            err
+        }
+    })?;
 
     let loaders = std::sync::Arc::clone(&manager.loaders);
     Ok(loaders.authenticate(value.clone(), token, context))

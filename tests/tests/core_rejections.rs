@@ -151,6 +151,24 @@ async fn wrong_argument_count_is_rejected() {
 }
 
 #[actix_web::test]
+async fn foreign_credentials_count_parts_first() {
+    let values: [&[u8]; 2] = [b"Negotiate", br#"Digest username="alice", realm="example""#];
+
+    for value in values {
+        let outcome = whoami_default(Some(value)).await;
+
+        assert_eq!(
+            outcome,
+            (
+                400,
+                "Request error: Invalid number of arguments in token header".to_owned()
+            ),
+            "value {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn foreign_scheme_is_invalid_token_type() {
     let outcome = whoami_default(Some(b"Basic alice-access")).await;
 
@@ -434,6 +452,39 @@ async fn strict_mode_answers_unauthorized_with_bare_challenge() {
             "Bearer",
             "header {value:?}"
         );
+    }
+}
+
+/// Credentials may be a scheme alone or a scheme with auth-params (RFC 9110
+/// §11.4), so these values carry another scheme and get the strict mode's 401.
+#[actix_web::test]
+async fn strict_mode_foreign_scheme_forms_get_401() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        strict_rfc6750: true,
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+    let foreign = [
+        "Negotiate",
+        "Basic",
+        r#"Digest username="alice", realm="example""#,
+    ];
+
+    for value in foreign {
+        let request = test::TestRequest::get()
+            .uri("/whoami")
+            .insert_header((header::AUTHORIZATION, value));
+
+        let response = test::call_service(&app, request.to_request()).await;
+        let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+
+        assert_eq!(
+            status_and_error(response).await,
+            (401, "Request error: Invalid token type".to_owned()),
+            "header {value:?}"
+        );
+        assert_eq!(challenge.unwrap(), "Bearer", "header {value:?}");
     }
 }
 
