@@ -78,10 +78,25 @@ pub struct StatelessAuthError {
 
 impl StatelessAuthError {
     /// Creates an error with a message, the status of the response and its kind.
+    ///
+    /// `code` must be a client or server error status (4xx or 5xx). Any other
+    /// status would tell the client that a rejected request succeeded, and with 1xx,
+    /// 204 or 304 actix-web 4.18.1 writes the JSON body where that status allows none,
+    /// which breaks the framing of the connection. So such a status is replaced by
+    /// 500 Internal Server Error, and the replacement is logged as an error.
+    ///
+    /// ```
+    /// use actix_web::http::StatusCode;
+    /// use stateless_auth::{ErrorKind, StatelessAuthError};
+    ///
+    /// let err = StatelessAuthError::new("Renew later", StatusCode::NO_CONTENT, ErrorKind::Token);
+    ///
+    /// assert_eq!(err.code(), StatusCode::INTERNAL_SERVER_ERROR);
+    /// ```
     pub fn new(msg: impl Into<Cow<'static, str>>, code: StatusCode, kind: ErrorKind) -> Self {
         StatelessAuthError {
             msg: msg.into(),
-            code,
+            code: error_status(code),
             kind,
             challenge: None,
         }
@@ -156,6 +171,19 @@ impl StatelessAuthError {
         self.code = code;
         self
     }
+}
+
+/// Returns `code` when it is a 4xx or 5xx status, else 500 with an error log.
+fn error_status(code: StatusCode) -> StatusCode {
+    if code.is_client_error() || code.is_server_error() {
+        return code;
+    }
+
+    log::error!(
+        "StatelessAuthError::new got status {code}, which is not an error status, so the \
+         error responds with 500 Internal Server Error; give it a 4xx or 5xx status"
+    );
+    StatusCode::INTERNAL_SERVER_ERROR
 }
 
 /// The JSON body of an error response, for messages that need escaping.
@@ -272,6 +300,40 @@ mod tests {
         for (err, status, kind) in cases {
             assert_eq!(err.code().as_u16(), status);
             assert_eq!(err.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn non_error_status_becomes_server_error() {
+        let codes = [
+            StatusCode::SWITCHING_PROTOCOLS,
+            StatusCode::OK,
+            StatusCode::NO_CONTENT,
+            StatusCode::FOUND,
+            StatusCode::NOT_MODIFIED,
+        ];
+
+        for code in codes {
+            let err = StatelessAuthError::new("m", code, ErrorKind::Token);
+
+            assert_eq!(err.code(), StatusCode::INTERNAL_SERVER_ERROR, "{code}");
+            assert_eq!(err.kind(), ErrorKind::Token, "{code}");
+        }
+    }
+
+    #[test]
+    fn error_statuses_are_kept() {
+        let codes = [
+            StatusCode::BAD_REQUEST,
+            StatusCode::IM_A_TEAPOT,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::SERVICE_UNAVAILABLE,
+        ];
+
+        for code in codes {
+            let err = StatelessAuthError::new("m", code, ErrorKind::Request);
+
+            assert_eq!(err.code(), code);
         }
     }
 

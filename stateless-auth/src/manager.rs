@@ -79,6 +79,11 @@ impl StatelessAuthManager {
     /// or an error to respond with. `user_loader` receives that model and returns
     /// its user. `None` there is a data fault, rejected with 500.
     ///
+    /// The manager does not compare token types itself, so the token loader must
+    /// look the token up among the tokens of the route's type. A loader that
+    /// ignores `token_type` lets a refresh token into an access route, and the
+    /// reverse.
+    ///
     /// Both may be `async fn` items or async closures and may hold their arguments
     /// across `.await`. Their futures need not be `Send`, because an actix-web
     /// worker runs each request on one thread.

@@ -1,10 +1,11 @@
 //! Every rejection of the core crate, through a real `App` and `actix_web::test`.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, test, web};
 use stateless_auth::{
-    CurrentUser, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager, TokenRequired,
-    TokenSpec,
+    CurrentUser, ErrorKind, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager,
+    TokenRequired, TokenSpec,
 };
 use stateless_auth_tests::{
     Calls, FAILING_TOKEN, PANIC_TOKEN, Store, TEAPOT_TOKEN, Token, User, counting_manager, manager,
@@ -319,6 +320,32 @@ async fn loader_error_keeps_its_status_and_message() {
     assert_eq!(
         failing_outcome,
         (500, "Server error: database unavailable".to_owned())
+    );
+}
+
+#[actix_web::test]
+async fn loader_error_with_success_status_is_server_error() {
+    let manager = StatelessAuthManager::new(
+        async |_: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Err(StatelessAuthError::new(
+                "Renew later",
+                StatusCode::NO_CONTENT,
+                ErrorKind::Token,
+            ))
+        },
+        async |_: &Token| Ok(None::<User>),
+    );
+    let app = service!(manager);
+    let request = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let response = test::call_service(&app, request).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (500, "Token error: Renew later".to_owned())
     );
 }
 
