@@ -158,6 +158,15 @@ impl StatelessAuthError {
         }
     }
 
+    /// Returns the message when it is one of this crate's fixed messages, which
+    /// never contain a token and so may be logged.
+    pub(crate) fn fixed_msg(&self) -> Option<&'static str> {
+        match self.msg {
+            Cow::Borrowed(msg) if fixed_body(self.kind, msg).is_some() => Some(msg),
+            _ => None,
+        }
+    }
+
     /// Attaches `challenge` unless the error already carries one.
     pub(crate) fn or_challenge(mut self, challenge: impl FnOnce() -> Challenge) -> Self {
         if self.challenge.is_none() {

@@ -248,6 +248,9 @@ impl StatelessAuthManager {
     /// twice for one request. The [`on_unauthorized`](Self::on_unauthorized)
     /// listeners run once per rejection, so count or log rejections there.
     ///
+    /// A panic in it is caught and logged, and the request gets the default 500
+    /// response `Internal server error`, as when a loader panics.
+    ///
     /// ```
     /// use actix_web::{HttpResponse, error::InternalError};
     /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
@@ -356,16 +359,22 @@ impl StatelessAuthManager {
         requirement: Option<&Requirement>,
     ) {
         let (method, path) = (req.method(), req.path());
-        let (kind, status) = (err.kind(), err.code().as_u16());
+        let status = err.code().as_u16();
+        // A message of this crate names the failed check. Any other message came
+        // from application code, which may have put the token in it.
+        let reason = match err.fixed_msg() {
+            Some(msg) => format!("{} error: {msg}", err.kind()),
+            None => format!("{} error (message not logged)", err.kind()),
+        };
         let Some(requirement) = requirement else {
-            log::debug!("rejected {method} {path}: {kind} error, status {status}");
+            log::debug!("rejected {method} {path}: {reason}, status {status}");
             return;
         };
 
         let token_type = self.token_type_for(requirement);
         let scheme = self.scheme_for(requirement);
         log::debug!(
-            "rejected {method} {path}: {kind} error, status {status}; \
+            "rejected {method} {path}: {reason}, status {status}; \
              the route requires token type {token_type:?} and scheme {scheme:?}"
         );
     }
@@ -377,10 +386,30 @@ impl StatelessAuthManager {
         req: &HttpRequest,
     ) -> actix_web::Error {
         match &self.error_handler {
-            Some(handler) => handler(err, req),
+            Some(handler) => run_error_handler(handler, err, req),
             None => err.into(),
         }
     }
+}
+
+/// Runs the error handler and turns a panic in it into a logged 500, as for a
+/// panicking loader.
+#[cold]
+fn run_error_handler(
+    handler: &ErrorHandler,
+    err: StatelessAuthError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    let handled = panic::catch_unwind(AssertUnwindSafe(|| handler(err, req)));
+
+    handled.unwrap_or_else(|_| {
+        log::error!(
+            "the stateless-auth error handler panicked while handling {}; \
+             the request gets 500 Internal Server Error",
+            req.path()
+        );
+        StatelessAuthError::server(crate::loaders::INTERNAL).into()
+    })
 }
 
 impl fmt::Debug for StatelessAuthManager {

@@ -324,6 +324,27 @@ async fn loader_error_keeps_its_status_and_message() {
 }
 
 #[actix_web::test]
+async fn panicking_error_handler_is_server_error() {
+    let store = Store::standard();
+    let manager = manager(&store).error_handler(|_, _| panic!("error handler failed"));
+    let app = service!(manager);
+    let rejected = test::TestRequest::get().uri("/whoami").to_request();
+    let good = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let panicked = test::call_service(&app, rejected).await;
+    let served = test::call_service(&app, good).await;
+
+    assert_eq!(
+        status_and_error(panicked).await,
+        (500, "Server error: Internal server error".to_owned())
+    );
+    assert_eq!(served.status(), 200);
+}
+
+#[actix_web::test]
 async fn loader_error_with_success_status_is_server_error() {
     let manager = StatelessAuthManager::new(
         async |_: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {

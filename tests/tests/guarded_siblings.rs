@@ -657,7 +657,7 @@ async fn rejection_log_names_route_requirement() {
     let outcome = post(Some(manager), "/plain", "unknown-token-4419").await;
 
     assert_eq!(outcome.status, 401);
-    let records = records_with("rejected POST /plain");
+    let records = records_with("rejected POST /plain: Token error: Invalid token, status 401");
     assert!(!records.is_empty(), "no rejection was logged");
     for record in records {
         assert!(
@@ -666,6 +666,27 @@ async fn rejection_log_names_route_requirement() {
         );
     }
     assert!(records_with("4419").is_empty());
+}
+
+#[actix_web::test]
+async fn rejection_log_omits_application_messages() {
+    capture_logs();
+    let store = store();
+    let calls = Calls::default();
+    let manager = counting_manager(&store, &calls, false);
+
+    let outcome = post(Some(manager), "/custom_then_user", "alice-access").await;
+
+    assert_eq!(outcome.status, 403);
+    let records = records_with("rejected POST /custom_then_user");
+    assert!(!records.is_empty(), "no rejection was logged");
+    for record in records {
+        assert!(
+            record.contains("Scope error (message not logged), status 403"),
+            "{record}"
+        );
+    }
+    assert!(records_with("Administrators only").is_empty());
 }
 
 #[actix_web::test]
