@@ -94,9 +94,14 @@ impl StatelessAuthError {
     /// assert_eq!(err.code(), StatusCode::INTERNAL_SERVER_ERROR);
     /// ```
     pub fn new(msg: impl Into<Cow<'static, str>>, code: StatusCode, kind: ErrorKind) -> Self {
+        Self::with_error_status(msg.into(), error_status(code), kind)
+    }
+
+    /// Creates an error whose `code` is known to be a 4xx or 5xx status.
+    fn with_error_status(msg: Cow<'static, str>, code: StatusCode, kind: ErrorKind) -> Self {
         StatelessAuthError {
-            msg: msg.into(),
-            code: error_status(code),
+            msg,
+            code,
             kind,
             challenge: None,
         }
@@ -104,22 +109,26 @@ impl StatelessAuthError {
 
     /// Creates a [`ErrorKind::Request`] error with status 400 Bad Request.
     pub fn request(msg: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(msg, StatusCode::BAD_REQUEST, ErrorKind::Request)
+        Self::with_error_status(msg.into(), StatusCode::BAD_REQUEST, ErrorKind::Request)
     }
 
     /// Creates a [`ErrorKind::Token`] error with status 401 Unauthorized.
     pub fn token(msg: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(msg, StatusCode::UNAUTHORIZED, ErrorKind::Token)
+        Self::with_error_status(msg.into(), StatusCode::UNAUTHORIZED, ErrorKind::Token)
     }
 
     /// Creates a [`ErrorKind::Scope`] error with status 403 Forbidden.
     pub fn scope(msg: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(msg, StatusCode::FORBIDDEN, ErrorKind::Scope)
+        Self::with_error_status(msg.into(), StatusCode::FORBIDDEN, ErrorKind::Scope)
     }
 
     /// Creates a [`ErrorKind::Server`] error with status 500 Internal Server Error.
     pub fn server(msg: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(msg, StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Server)
+        Self::with_error_status(
+            msg.into(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Server,
+        )
     }
 
     /// Returns the HTTP status of the response.
@@ -238,6 +247,10 @@ impl StatelessAuthError {
 }
 
 /// Returns the JSON body of an error with one of the fixed messages of this crate.
+///
+/// Inlined because `json_body` calls it on every rejection, where a call costs
+/// about 7 instructions more in the `auth` benchmark.
+#[inline(always)]
 fn fixed_body(kind: ErrorKind, msg: &str) -> Option<&'static str> {
     let body = match (kind, msg) {
         (ErrorKind::Request, "No token provided") => {
