@@ -14,7 +14,7 @@ use crate::grammar::{is_scheme, is_scope_token};
 /// [`Guarded`](crate::Guarded).
 ///
 /// A requirement that cannot work fails the build of the guard that uses it, with a
-/// message that names the constant. Such requirements are an empty or blank
+/// message that names the constant and shows its value. Such requirements are an empty or blank
 /// `TOKEN_TYPE`, an `AUTH_TYPE` that is not an authentication scheme, and a scope
 /// that is not an RFC 6750 scope token. The error appears in `cargo build` but not
 /// in `cargo check`, because rustc evaluates the guard's constants only when it
@@ -123,36 +123,194 @@ impl<S: TokenSpec> SpecRequirement<S> {
     };
 }
 
-/// Panics when a constant of `S` cannot work, with a message that names it.
+/// Panics when a constant of `S` cannot work, with a message that names the
+/// constant and shows its value.
 const fn check_spec<S: TokenSpec>() {
     if let Some(token_type) = S::TOKEN_TYPE
         && token_type.trim_ascii().is_empty()
     {
-        panic!(
-            "`TokenSpec::TOKEN_TYPE` is empty or blank. Use `None` for the configured \
-             default, or a name such as \"access\""
+        fail(
+            "`TokenSpec::TOKEN_TYPE` is ",
+            token_type,
+            ", which is empty or blank. Use `None` for the configured default, or a name \
+             such as \"access\"",
         );
     }
 
     if let Some(auth_type) = S::AUTH_TYPE
         && !is_scheme(auth_type)
     {
-        panic!(
-            "`TokenSpec::AUTH_TYPE` is not an authentication scheme. Use one or more \
-             ASCII letters, digits and !#$%&'*+-.^_`|~, such as \"Bearer\", or `None` \
-             for the configured default"
+        fail(
+            "`TokenSpec::AUTH_TYPE` is ",
+            auth_type,
+            ", which is not an authentication scheme. Use one or more ASCII letters, \
+             digits and !#$%&'*+-.^_`|~, such as \"Bearer\", or `None` for the configured \
+             default",
         );
     }
 
     let mut index = 0;
     while index < S::SCOPES.len() {
         if !is_scope_token(S::SCOPES[index]) {
-            panic!(
-                "a scope in `TokenSpec::SCOPES` is not an RFC 6750 scope token. A scope \
-                 is one or more visible ASCII characters other than `\"` and `\\`, \
-                 so it has no space"
+            fail(
+                "`TokenSpec::SCOPES` contains ",
+                S::SCOPES[index],
+                ", which is not an RFC 6750 scope token. A scope is one or more visible \
+                 ASCII characters other than `\"` and `\\`, so it has no space",
             );
         }
         index += 1;
+    }
+}
+
+/// Panics with `before`, then `value` quoted and escaped, then `after`.
+///
+/// A `const fn` can panic only with a fixed string or a single `&str`, so the
+/// message is assembled in a buffer first.
+const fn fail(before: &str, value: &str, after: &str) -> ! {
+    let mut message = ConstMessage::new();
+    message.push_str(before);
+    message.push_quoted(value);
+    message.push_str(after);
+
+    match message.as_str() {
+        Some(text) => panic!("{}", text),
+        None => panic!("{}", before),
+    }
+}
+
+/// The maximum length of the value that [`fail`] shows, in bytes. A longer value is
+/// cut at a character boundary and ends with `…`.
+const SHOWN_VALUE_LEN: usize = 64;
+
+/// A message built at compile time in a fixed buffer, which drops whatever does not
+/// fit.
+struct ConstMessage {
+    bytes: [u8; 512],
+    len: usize,
+}
+
+impl ConstMessage {
+    const fn new() -> Self {
+        ConstMessage {
+            bytes: [0; 512],
+            len: 0,
+        }
+    }
+
+    const fn push_byte(&mut self, byte: u8) {
+        if self.len < self.bytes.len() {
+            self.bytes[self.len] = byte;
+            self.len += 1;
+        }
+    }
+
+    const fn push_str(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut index = 0;
+        while index < bytes.len() {
+            self.push_byte(bytes[index]);
+            index += 1;
+        }
+    }
+
+    /// Appends `value` in double quotes, with `"`, `\` and control characters
+    /// escaped as in Rust string literals.
+    const fn push_quoted(&mut self, value: &str) {
+        let mut end = value.len();
+        if end > SHOWN_VALUE_LEN {
+            end = SHOWN_VALUE_LEN;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+        }
+
+        self.push_byte(b'"');
+        let bytes = value.as_bytes();
+        let mut index = 0;
+        while index < end {
+            self.push_escaped(bytes[index]);
+            index += 1;
+        }
+        if end < value.len() {
+            self.push_str("…");
+        }
+        self.push_byte(b'"');
+    }
+
+    const fn push_escaped(&mut self, byte: u8) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+
+        match byte {
+            b'"' => self.push_str("\\\""),
+            b'\\' => self.push_str("\\\\"),
+            b'\t' => self.push_str("\\t"),
+            b'\n' => self.push_str("\\n"),
+            b'\r' => self.push_str("\\r"),
+            0x00..=0x1f | 0x7f => {
+                self.push_str("\\x");
+                self.push_byte(HEX[(byte >> 4) as usize]);
+                self.push_byte(HEX[(byte & 0x0f) as usize]);
+            }
+            _ => self.push_byte(byte),
+        }
+    }
+
+    /// Returns the message, or `None` when the buffer cut it inside a character.
+    const fn as_str(&self) -> Option<&str> {
+        let (text, _) = self.bytes.split_at(self.len);
+        match std::str::from_utf8(text) {
+            Ok(text) => Some(text),
+            Err(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct QuotedScope;
+
+    impl TokenSpec for QuotedScope {
+        const SCOPES: &'static [&'static str] = &["read", "say \"hi\""];
+    }
+
+    fn quoted(value: &str) -> String {
+        let mut message = ConstMessage::new();
+        message.push_quoted(value);
+
+        message.as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    #[should_panic(expected = r#"`TokenSpec::SCOPES` contains "say \"hi\"", which is not"#)]
+    fn invalid_scope_message_shows_value() {
+        check_spec::<QuotedScope>();
+    }
+
+    #[test]
+    fn quoted_value_escapes_like_rust() {
+        let shown = quoted("a\"b\\c\td\u{1}\u{7f}é");
+
+        assert_eq!(shown, r#""a\"b\\c\td\x01\x7fé""#);
+    }
+
+    #[test]
+    fn long_value_is_cut_at_character() {
+        let value = format!("{}é{}", "a".repeat(SHOWN_VALUE_LEN - 1), "b".repeat(10));
+
+        let shown = quoted(&value);
+
+        assert_eq!(shown, format!("\"{}…\"", "a".repeat(SHOWN_VALUE_LEN - 1)));
+    }
+
+    #[test]
+    fn overflowing_message_is_cut() {
+        let mut message = ConstMessage::new();
+
+        message.push_str(&"x".repeat(600));
+
+        assert_eq!(message.as_str().unwrap().len(), 512);
     }
 }
