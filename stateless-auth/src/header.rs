@@ -240,7 +240,8 @@ fn token_range_in_order(
 }
 
 /// Returns [`HeaderError::SchemeMismatch`] in place of `err` when `value` starts
-/// with a scheme other than `scheme`, whatever follows it.
+/// with a scheme other than `scheme`, whatever follows it. Spaces and tabs around
+/// the value are ignored, as [`parse_credentials`] ignores them.
 ///
 /// The parser counts the parts before it compares the scheme, as
 /// Flask-Stateless-Auth does. So a scheme alone (`Negotiate`) or one with
@@ -257,7 +258,11 @@ pub(crate) fn prefer_scheme_mismatch(value: &[u8], scheme: &str, err: HeaderErro
         .iter()
         .position(|&byte| !is_whitespace(byte))
         .unwrap_or(value.len());
-    let first_word = value[start..].split(|&byte| byte == b' ').next();
+    let end = value
+        .iter()
+        .rposition(|&byte| !is_whitespace(byte))
+        .map_or(start, |last| last + 1);
+    let first_word = value[start..end].split(|&byte| byte == b' ').next();
     let sent_scheme = first_word.and_then(|word| std::str::from_utf8(word).ok());
     let foreign = sent_scheme
         .is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme));
@@ -404,6 +409,8 @@ mod tests {
         let cases: &[(&[u8], HeaderError)] = &[
             (b"Negotiate", HeaderError::SchemeMismatch),
             (b"  abc", HeaderError::SchemeMismatch),
+            (b"Negotiate\t", HeaderError::SchemeMismatch),
+            (b"\tNegotiate \t", HeaderError::SchemeMismatch),
             (
                 b"Digest username=\"a\", realm=\"b\"",
                 HeaderError::SchemeMismatch,

@@ -515,6 +515,7 @@ async fn strict_mode_foreign_scheme_forms_get_401() {
     let app = service!(manager(&store).with_config(config));
     let foreign = [
         "Negotiate",
+        "Negotiate\t",
         "Basic",
         r#"Digest username="alice", realm="example""#,
     ];
