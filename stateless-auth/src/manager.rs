@@ -360,19 +360,15 @@ impl StatelessAuthManager {
     ) {
         let (method, path) = (req.method(), req.path());
         let status = err.code().as_u16();
-        // A message of this crate names the failed check. Any other message came
-        // from application code, which may have put the token in it.
-        let reason = match err.fixed_msg() {
-            Some(msg) => format!("{} error: {msg}", err.kind()),
-            None => format!("{} error (message not logged)", err.kind()),
-        };
         let Some(requirement) = requirement else {
+            let reason = rejection_reason(err, None);
             log::debug!("rejected {method} {path}: {reason}, status {status}");
             return;
         };
 
         let token_type = self.token_type_for(requirement);
         let scheme = self.scheme_for(requirement);
+        let reason = rejection_reason(err, Some(token_type));
         log::debug!(
             "rejected {method} {path}: {reason}, status {status}; \
              the route requires token type {token_type:?} and scheme {scheme:?}"
@@ -389,6 +385,22 @@ impl StatelessAuthManager {
             Some(handler) => run_error_handler(handler, err, req),
             None => err.into(),
         }
+    }
+}
+
+/// Describes a rejection for its log line, with the message when it is one of this
+/// crate's: a fixed message, or `<token_type> token expired` for the route's token
+/// type. Neither contains a token. Any other message came from application code,
+/// which may have put the token in it.
+fn rejection_reason(err: &StatelessAuthError, token_type: Option<&str>) -> String {
+    let kind = err.kind();
+    let expired = token_type
+        .is_some_and(|token_type| err.msg().strip_suffix(" token expired") == Some(token_type));
+
+    match err.fixed_msg() {
+        Some(msg) => format!("{kind} error: {msg}"),
+        None if expired => format!("{kind} error: {}", err.msg()),
+        None => format!("{kind} error (message not logged)"),
     }
 }
 
@@ -464,4 +476,29 @@ pub(crate) fn missing_manager() -> actix_web::Error {
         ErrorKind::Server,
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejection_reason_names_expiry_of_route_type() {
+        let err = StatelessAuthError::token(format!("{} token expired", "access"));
+
+        let reason = rejection_reason(&err, Some("access"));
+
+        assert_eq!(reason, "Token error: access token expired");
+    }
+
+    #[test]
+    fn rejection_reason_omits_other_expiry_messages() {
+        let err = StatelessAuthError::token("secret-4421 token expired");
+
+        let with_route = rejection_reason(&err, Some("access"));
+        let without_route = rejection_reason(&err, None);
+
+        assert_eq!(with_route, "Token error (message not logged)");
+        assert_eq!(without_route, "Token error (message not logged)");
+    }
 }

@@ -285,6 +285,7 @@ fn store() -> Arc<Store> {
     store.add_token("alice-access", "alice", "access", false, &[]);
     store.add_token("slow-alice-access", "alice", "access", false, &[]);
     store.add_token("alice-refresh", "alice", "refresh", false, &[]);
+    store.add_token("expired-access-4420", "alice", "access", true, &[]);
     store.add_token("reader-access", "alice", "access", false, &["read"]);
     store.add_token("slow-reader-access", "alice", "access", false, &["read"]);
     store.add_token("admin-access", "alice", "access", false, &["read", "admin"]);
@@ -666,6 +667,22 @@ async fn rejection_log_names_route_requirement() {
         );
     }
     assert!(records_with("4419").is_empty());
+}
+
+#[actix_web::test]
+async fn rejection_log_names_expired_token() {
+    capture_logs();
+    let store = store();
+    let calls = Calls::default();
+    let manager = counting_manager(&store, &calls, false);
+
+    let outcome = post(Some(manager), "/plain", "expired-access-4420").await;
+
+    assert_eq!(outcome.status, 401);
+    let records =
+        records_with("rejected POST /plain: Token error: access token expired, status 401");
+    assert!(!records.is_empty(), "no rejection was logged");
+    assert!(records_with("4420").is_empty());
 }
 
 #[actix_web::test]
