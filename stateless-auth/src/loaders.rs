@@ -154,11 +154,19 @@ where
     }
 }
 
-/// Logs a loader's server error, and wraps the error in a rejection.
+/// Logs a loader's server error, without its message, and wraps the error in a
+/// rejection.
+///
+/// The message comes from application code, which may have put the token in it,
+/// so the loader itself must log the cause.
 #[cold]
 fn loader_error(loader: &str, err: StatelessAuthError) -> Rejection {
     if err.kind() == ErrorKind::Server {
-        log::error!("the {loader} loader failed: {err}");
+        log::error!(
+            "the {loader} loader failed with status {} (message not logged, since it \
+             may contain the token; log the cause in the loader)",
+            err.code().as_u16()
+        );
     }
 
     Rejection::Loader(Rc::new(err))

@@ -707,6 +707,25 @@ async fn rejection_log_omits_application_messages() {
 }
 
 #[actix_web::test]
+async fn loader_error_log_omits_its_message() {
+    capture_logs();
+    let manager = StatelessAuthManager::new(
+        async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Err(StatelessAuthError::server(format!(
+                "lookup of {token} failed"
+            )))
+        },
+        async |_: &Token| Ok(None::<User>),
+    );
+
+    let outcome = post(Some(manager), "/plain", "secret-token-4422").await;
+
+    assert_eq!(outcome.status, 500);
+    assert!(!records_with("the token loader failed").is_empty());
+    assert!(records_with("4422").is_empty());
+}
+
+#[actix_web::test]
 async fn repoll_after_custom_rejection_reports_once() {
     let store = store();
     let calls = Calls::default();
