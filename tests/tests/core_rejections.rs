@@ -537,6 +537,26 @@ async fn strict_mode_foreign_scheme_forms_get_401() {
     }
 }
 
+/// RFC 9110 §11.4 puts spaces after the scheme, so a tab there leaves the value
+/// outside the credentials grammar, whatever its scheme.
+#[actix_web::test]
+async fn strict_mode_keeps_tab_after_foreign_scheme_invalid() {
+    let config = StatelessAuthConfig {
+        strict_rfc6750: true,
+        ..StatelessAuthConfig::default()
+    };
+
+    let outcome = whoami_with(config, Some(b"Basic\talice-access")).await;
+
+    assert_eq!(
+        outcome,
+        (
+            400,
+            "Request error: Invalid authorization header".to_owned()
+        )
+    );
+}
+
 #[actix_web::test]
 async fn strict_mode_keeps_other_rejections() {
     let config = StatelessAuthConfig {
