@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex, Once};
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, test, web};
 use serde::Deserialize;
 use stateless_auth::{
-    Access, Authenticated, CurrentUser, FromAuthenticated, Guarded, OptionalUser, Refresh,
-    StatelessAuthConfig, StatelessAuthError, StatelessAuthManager, TokenMixin, TokenRequired,
-    TokenSpec,
+    Access, Authenticated, CurrentUser, ErrorKind, FromAuthenticated, Guarded, OptionalUser,
+    Refresh, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager, TokenMixin,
+    TokenRequired, TokenSpec,
 };
 use stateless_auth_tests::{PANIC_TOKEN, Store, Token, User, manager};
 
@@ -723,6 +724,37 @@ async fn loader_error_log_omits_its_message() {
     assert_eq!(outcome.status, 500);
     assert!(!records_with("the token loader failed").is_empty());
     assert!(records_with("4422").is_empty());
+}
+
+#[actix_web::test]
+async fn error_handler_panic_is_logged() {
+    capture_logs();
+    let store = store();
+    let manager = manager(&store).error_handler(|_, _| panic!("error handler failed"));
+
+    let outcome = post(Some(manager), "/plain", "unknown-token-4423").await;
+
+    assert_eq!(outcome.status, 500);
+    assert!(
+        !records_with("ERROR the stateless-auth error handler panicked while handling /plain")
+            .is_empty()
+    );
+    assert!(records_with("4423").is_empty());
+}
+
+#[actix_web::test]
+async fn success_status_replacement_is_logged() {
+    capture_logs();
+
+    let err = StatelessAuthError::new(
+        "Renew later",
+        StatusCode::ALREADY_REPORTED,
+        ErrorKind::Token,
+    );
+
+    assert_eq!(err.code(), StatusCode::INTERNAL_SERVER_ERROR);
+    let records = records_with("ERROR StatelessAuthError::new got status 208 Already Reported");
+    assert_eq!(records.len(), 1, "{records:?}");
 }
 
 #[actix_web::test]
