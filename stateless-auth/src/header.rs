@@ -240,20 +240,34 @@ fn token_range_in_order(
 }
 
 /// Returns [`HeaderError::SchemeMismatch`] in place of `err` when `value` starts
-/// with a scheme other than `scheme`, whatever follows it. Spaces and tabs around
-/// the value are ignored, as [`parse_credentials`] ignores them.
+/// with a scheme other than `scheme`, whatever follows it.
 ///
 /// The parser counts the parts before it compares the scheme, as
 /// Flask-Stateless-Auth does. So a scheme alone (`Negotiate`) or one with
 /// auth-params (`Digest a="b"`, RFC 9110 §11.4) fails as `ArgumentCount` or
 /// `InvalidHeader`. The strict RFC 6750 mode calls this to treat such values as
-/// credentials of another scheme. A first word that is not an RFC 9110 `token`
-/// keeps `err`.
+/// credentials of another scheme.
 pub(crate) fn prefer_scheme_mismatch(value: &[u8], scheme: &str, err: HeaderError) -> HeaderError {
-    if !matches!(err, HeaderError::ArgumentCount | HeaderError::InvalidHeader) {
-        return err;
-    }
+    let may_be_foreign = matches!(err, HeaderError::ArgumentCount | HeaderError::InvalidHeader);
 
+    if may_be_foreign && starts_with_other_scheme(value, scheme) {
+        HeaderError::SchemeMismatch
+    } else {
+        err
+    }
+}
+
+/// Reports whether `value` carries no credentials for `scheme`: it is empty or
+/// blank, or it contains credentials of another scheme in any form, such as `Basic
+/// dXNlcg==`, `Negotiate` or `Digest a="b"`.
+pub(crate) fn lacks_credentials_for(value: &[u8], scheme: &str) -> bool {
+    value.iter().all(|&byte| is_whitespace(byte)) || starts_with_other_scheme(value, scheme)
+}
+
+/// Reports whether the first word of `value` is an RFC 9110 `token` other than
+/// `scheme`, compared ignoring ASCII case. Spaces and tabs around the value are
+/// ignored, as [`parse_credentials`] ignores them, and a space ends the word.
+fn starts_with_other_scheme(value: &[u8], scheme: &str) -> bool {
     let start = value
         .iter()
         .position(|&byte| !is_whitespace(byte))
@@ -264,14 +278,8 @@ pub(crate) fn prefer_scheme_mismatch(value: &[u8], scheme: &str, err: HeaderErro
         .map_or(start, |last| last + 1);
     let first_word = value[start..end].split(|&byte| byte == b' ').next();
     let sent_scheme = first_word.and_then(|word| std::str::from_utf8(word).ok());
-    let foreign = sent_scheme
-        .is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme));
 
-    if foreign {
-        HeaderError::SchemeMismatch
-    } else {
-        err
-    }
+    sent_scheme.is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme))
 }
 
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -448,6 +456,35 @@ mod tests {
             let preferred = prefer_scheme_mismatch(b"Basic abc", "Bearer", err);
 
             assert_eq!(preferred, err);
+        }
+    }
+
+    #[test]
+    fn credentials_of_scheme_are_told_apart() {
+        let cases: &[(&[u8], bool)] = &[
+            (b"", true),
+            (b" \t ", true),
+            (b"Basic dXNlcg==", true),
+            (b"Negotiate", true),
+            (b"\tDigest username=\"a\", realm=\"b\"", true),
+            (b"Bearer abc", false),
+            (b"bearer abc", false),
+            (b"Bearer", false),
+            (b"Bearer a b", false),
+            (b"Bearer\tabc", false),
+            (b"Basic\tabc", false),
+            (b"B\xc3\xa9arer abc", false),
+        ];
+
+        for (value, expected) in cases {
+            let lacks = lacks_credentials_for(value, "Bearer");
+
+            assert_eq!(
+                lacks,
+                *expected,
+                "value {:?}",
+                String::from_utf8_lossy(value)
+            );
         }
     }
 

@@ -35,7 +35,7 @@ pub use crate::from_authenticated::FromAuthenticated;
 pub use crate::guarded::{Guarded, GuardedFuture};
 pub use crate::manager::StatelessAuthManager;
 pub use crate::mixin::{TokenMixin, UserMixin};
-pub use crate::optional_user::OptionalUser;
+pub use crate::optional_user::{OptionalUser, OptionalUserFuture};
 pub use crate::spec::{Access, ConfigDefaults, Refresh, TokenSpec};
 pub use crate::token_required::TokenRequired;
 pub use stateless_auth_macros::token_required;

@@ -1,24 +1,33 @@
-//! The authenticated user, or `None` when the request carries no credentials.
+//! The authenticated user, or `None` when the request carries no credentials for
+//! the route's scheme.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
 use crate::current_user::CurrentUser;
-use crate::extract::{ExtractFuture, Start};
+use crate::extract::{ExtractFuture, Start, polled_after_completion};
 use crate::header::{self, HeaderError};
 use crate::manager::{StatelessAuthManager, missing_manager};
+use crate::slot;
 use crate::spec::Requirement;
 
-/// The authenticated user, or `None` when the request has no credentials header.
+/// The authenticated user, or `None` when the request carries no credentials for
+/// the route's scheme.
 ///
-/// Only a missing header, or one whose value is empty or only blanks, makes it
-/// `None`: the cases that a guard rejects with `No token provided`. A repeated or
-/// malformed header, a token that is unknown or expired, and a server error reject
-/// the request as [`CurrentUser`] would. actix-web's blanket `Option<T>` differs:
-/// it turns every error into `None`, so it would hide a failing database behind an
-/// anonymous visitor.
+/// It is `None` when the credentials header is missing, empty or only blanks, and
+/// when it carries credentials of another scheme, in any form (`Basic dXNlcg==`,
+/// `Negotiate`, `Digest username="a"`), such as a reverse proxy's Basic
+/// authentication. The loaders do not run then. A repeated header, a malformed
+/// value of the route's scheme (such as `Bearer` alone or `Bearer a,b`), a token
+/// that is unknown or expired, and a server error reject the request as
+/// [`CurrentUser`] would. actix-web's blanket `Option<T>` differs: it turns every
+/// error into `None`, so it would hide a failing database behind an anonymous
+/// visitor.
 ///
 /// ```
 /// use actix_web::http::StatusCode;
@@ -86,39 +95,86 @@ impl<U: 'static> OptionalUser<U> {
 
 impl<U: 'static> FromRequest for OptionalUser<U> {
     type Error = actix_web::Error;
-    type Future = ExtractFuture<Self>;
+    type Future = OptionalUserFuture<U>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(manager) = StatelessAuthManager::of(req) else {
-            return ExtractFuture::ready(Err(missing_manager()));
-        };
-
-        if no_credentials(req, manager) {
-            return ExtractFuture::ready(Ok(OptionalUser { user: None }));
+        OptionalUserFuture {
+            unchecked: Some(req.clone()),
+            extracting: None,
         }
-
-        ExtractFuture::new(
-            req,
-            &Requirement::IMPLICIT,
-            Start::Lazy,
-            |_, authenticated| {
-                let user = CurrentUser::checked(authenticated)?;
-                Ok(OptionalUser { user: Some(user) })
-            },
-        )
     }
 }
 
-/// Reports whether the request has no credentials header, or one whose value is
-/// empty or only blanks: the cases that a guard rejects with `No token provided`.
-fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
-    match header::single_header(req.headers(), &manager.header_name) {
-        Ok(value) => value
-            .as_bytes()
-            .iter()
-            .all(|&byte| header::is_whitespace(byte)),
-        Err(err) => err == HeaderError::Missing,
+/// The future of [`OptionalUser`].
+///
+/// It checks the credentials header at its first poll, after every parameter of
+/// the handler has run `from_request`. So a guard later in the parameter list,
+/// such as a `TokenRequired` whose spec sets its own `AUTH_TYPE`, has already set
+/// the scheme that the header must carry.
+#[must_use = "futures do nothing unless polled"]
+pub struct OptionalUserFuture<U> {
+    /// The request, until the first poll checks its credentials header.
+    unchecked: Option<HttpRequest>,
+    extracting: Option<ExtractFuture<OptionalUser<U>>>,
+}
+
+impl<U> Unpin for OptionalUserFuture<U> {}
+
+impl<U: 'static> Future for OptionalUserFuture<U> {
+    type Output = Result<OptionalUser<U>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Some(req) = this.unchecked.take() {
+            this.extracting = Some(extract(&req));
+        }
+
+        match &mut this.extracting {
+            Some(future) => Pin::new(future).poll(cx),
+            None => Poll::Ready(Err(polled_after_completion())),
+        }
     }
+}
+
+/// Creates the future that extracts the user of `req`, or completes at once with
+/// `None` when the request carries no credentials.
+fn extract<U: 'static>(req: &HttpRequest) -> ExtractFuture<OptionalUser<U>> {
+    let Some(manager) = StatelessAuthManager::of(req) else {
+        return ExtractFuture::ready(Err(missing_manager()));
+    };
+
+    if no_credentials(req, manager) {
+        return ExtractFuture::ready(Ok(OptionalUser { user: None }));
+    }
+
+    ExtractFuture::new(
+        req,
+        &Requirement::IMPLICIT,
+        Start::Lazy,
+        |_, authenticated| {
+            let user = CurrentUser::checked(authenticated)?;
+            Ok(OptionalUser { user: Some(user) })
+        },
+    )
+}
+
+/// Reports whether the request carries no credentials for the scheme in use: no
+/// credentials header, an empty or blank one, or credentials of another scheme.
+///
+/// The scheme in use is that of the authentication that an earlier extractor
+/// started, such as a guard with its own `auth_type`, or else the configured
+/// default.
+fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
+    let value = match header::single_header(req.headers(), &manager.header_name) {
+        Ok(value) => value,
+        Err(err) => return err == HeaderError::Missing,
+    };
+
+    let scheme = match slot::route_requirement(req) {
+        Some(requirement) => manager.scheme_for(requirement),
+        None => &manager.default_auth_type,
+    };
+    header::lacks_credentials_for(value.as_bytes(), scheme)
 }
 
 impl<U: fmt::Debug + 'static> fmt::Debug for OptionalUser<U> {

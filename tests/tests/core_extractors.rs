@@ -9,7 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, test, web};
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, OptionalUser, Refresh, StatelessAuthConfig,
-    StatelessAuthError, StatelessAuthManager, TokenRequired,
+    StatelessAuthError, StatelessAuthManager, TokenRequired, TokenSpec,
 };
 use stateless_auth_tests::{Store, Token, User, manager, status_and_error, user_header};
 
@@ -50,6 +50,30 @@ async fn optional(user: OptionalUser<User>) -> HttpResponse {
     HttpResponse::Ok().body(name.to_owned())
 }
 
+/// An access token sent with the `Token` scheme instead of the default `Bearer`.
+struct TokenScheme;
+
+impl TokenSpec for TokenScheme {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const AUTH_TYPE: Option<&'static str> = Some("Token");
+}
+
+async fn optional_then_token_scheme(
+    user: OptionalUser<User>,
+    _: TokenRequired<TokenScheme>,
+) -> HttpResponse {
+    let name = user.user().map_or("None", |user| user.name.as_str());
+    HttpResponse::Ok().body(name.to_owned())
+}
+
+async fn token_scheme_then_optional(
+    _: TokenRequired<TokenScheme>,
+    user: OptionalUser<User>,
+) -> HttpResponse {
+    let name = user.user().map_or("None", |user| user.name.as_str());
+    HttpResponse::Ok().body(name.to_owned())
+}
+
 async fn wrong_type(_: CurrentUser<String>) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
@@ -63,6 +87,14 @@ macro_rules! service {
                 .route("/guard_first", web::get().to(guard_first))
                 .route("/guard_last", web::get().to(guard_last))
                 .route("/optional", web::get().to(optional))
+                .route(
+                    "/optional_then_token_scheme",
+                    web::get().to(optional_then_token_scheme),
+                )
+                .route(
+                    "/token_scheme_then_optional",
+                    web::get().to(token_scheme_then_optional),
+                )
                 .route("/wrong_type", web::get().to(wrong_type)),
         )
         .await
@@ -480,6 +512,82 @@ async fn optional_user_treats_blank_header_as_absent() {
     assert_eq!(empty, (200, "None".to_owned()));
     assert_eq!(blank, (200, "None".to_owned()));
     assert_eq!(store.loads(), (0, 0));
+}
+
+#[actix_web::test]
+async fn optional_user_treats_foreign_scheme_as_absent() {
+    let foreign = [
+        "Basic dXNlcg==",
+        "Negotiate",
+        r#"Digest username="alice", realm="example""#,
+    ];
+
+    for strict_rfc6750 in [false, true] {
+        let store = Store::standard();
+        let config = StatelessAuthConfig {
+            strict_rfc6750,
+            ..StatelessAuthConfig::default()
+        };
+        let app = service!(manager(&store).with_config(config));
+
+        for value in foreign {
+            let outcome = body_of(&app, get("/optional", Some(value))).await;
+
+            assert_eq!(
+                outcome,
+                (200, "None".to_owned()),
+                "value {value:?}, strict {strict_rfc6750}"
+            );
+        }
+        assert_eq!(store.loads(), (0, 0));
+    }
+}
+
+#[actix_web::test]
+async fn optional_user_rejects_malformed_own_scheme() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+    let values = [
+        ("Bearer a,b", "Request error: Malformed token"),
+        (
+            "bearer a b",
+            "Request error: Invalid number of arguments in token header",
+        ),
+        (
+            "Bearer\talice-access",
+            "Request error: Invalid authorization header",
+        ),
+    ];
+
+    for (value, error) in values {
+        let response = test::call_service(&app, get("/optional", Some(value))).await;
+
+        assert_eq!(
+            status_and_error(response).await,
+            (400, error.to_owned()),
+            "value {value:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn optional_user_reads_scheme_of_later_guard() {
+    let store = Store::standard();
+    let app = service!(manager(&store));
+
+    let before = body_of(
+        &app,
+        get("/optional_then_token_scheme", Some("Token alice-access")),
+    )
+    .await;
+    let after = body_of(
+        &app,
+        get("/token_scheme_then_optional", Some("Token alice-access")),
+    )
+    .await;
+
+    assert_eq!(before, (200, "alice".to_owned()));
+    assert_eq!(after, (200, "alice".to_owned()));
 }
 
 #[actix_web::test]

@@ -691,10 +691,10 @@ async fn loader_and_model_outcomes_map_to_status() {
         Case {
             path: "/hello",
             ..case(
-                "optional user with other scheme",
-                &credentials("Bearer abc"),
+                "optional user with malformed token",
+                &credentials("Token a,b"),
                 400,
-                "Request error: Invalid token type",
+                "Request error: Malformed token",
             )
         },
     ];
@@ -724,6 +724,9 @@ async fn special_routes_accept_right_tokens() {
         .await;
     let anonymous = server.send("GET", "/hello", b"").await;
     let empty = server.send("GET", "/hello", b"X-Auth-Token:\r\n").await;
+    let other_scheme = server
+        .send("GET", "/hello", &credentials("Bearer abc"))
+        .await;
     let known = server
         .send("GET", "/hello", &token_credentials(ALICE_ACCESS))
         .await;
@@ -745,6 +748,8 @@ async fn special_routes_accept_right_tokens() {
     );
     assert_eq!(anonymous.text(), "hello, stranger");
     assert_eq!(empty.text(), "hello, stranger");
+    assert_eq!(other_scheme.status, 200, "{}", other_scheme.text());
+    assert_eq!(other_scheme.text(), "hello, stranger");
     assert_eq!(known.text(), "hello, alice");
     assert_eq!(known.header("x-user"), Some("alice"));
     server.stop().await;
