@@ -197,14 +197,7 @@ fn token_range_in_order(
     scheme: &str,
     max_token_length: usize,
 ) -> Result<Range<usize>, HeaderError> {
-    let start = value
-        .iter()
-        .position(|&byte| !is_whitespace(byte))
-        .unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|&byte| !is_whitespace(byte))
-        .map_or(start, |last| last + 1);
+    let Range { start, end } = without_blanks(value);
     let trimmed = &value[start..end];
     if trimmed.is_empty() {
         return Err(HeaderError::Missing);
@@ -268,6 +261,17 @@ pub(crate) fn lacks_credentials_for(value: &[u8], scheme: &str) -> bool {
 /// `scheme`, compared ignoring ASCII case. Spaces and tabs around the value are
 /// ignored, as [`parse_credentials`] ignores them, and a space ends the word.
 fn starts_with_other_scheme(value: &[u8], scheme: &str) -> bool {
+    let first_word = value[without_blanks(value)]
+        .split(|&byte| byte == b' ')
+        .next();
+    let sent_scheme = first_word.and_then(|word| std::str::from_utf8(word).ok());
+
+    sent_scheme.is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme))
+}
+
+/// Returns where `value` lies without the spaces and tabs around it, which RFC
+/// 9110 §5.5 excludes from a field value. A blank value gives an empty range.
+fn without_blanks(value: &[u8]) -> Range<usize> {
     let start = value
         .iter()
         .position(|&byte| !is_whitespace(byte))
@@ -276,10 +280,8 @@ fn starts_with_other_scheme(value: &[u8], scheme: &str) -> bool {
         .iter()
         .rposition(|&byte| !is_whitespace(byte))
         .map_or(start, |last| last + 1);
-    let first_word = value[start..end].split(|&byte| byte == b' ').next();
-    let sent_scheme = first_word.and_then(|word| std::str::from_utf8(word).ok());
 
-    sent_scheme.is_some_and(|sent| grammar::is_scheme(sent) && !sent.eq_ignore_ascii_case(scheme))
+    start..end
 }
 
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.

@@ -1,5 +1,6 @@
 //! Every rejection of the core crate, through a real `App` and `actix_web::test`.
 
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, test, web};
@@ -323,25 +324,36 @@ async fn loader_error_keeps_its_status_and_message() {
     );
 }
 
+/// Sends `failing`, which must get the generic 500, then a request with Alice's
+/// access token, which the same app must still serve.
+async fn assert_server_error_then_served(
+    app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    failing: actix_http::Request,
+) {
+    let good = test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request();
+
+    let failed = test::call_service(app, failing).await;
+    let served = test::call_service(app, good).await;
+
+    assert_eq!(
+        status_and_error(failed).await,
+        (500, "Server error: Internal server error".to_owned())
+    );
+    assert_eq!(served.status(), 200);
+    assert_eq!(test::read_body(served).await, "alice");
+}
+
 #[actix_web::test]
 async fn panicking_error_handler_is_server_error() {
     let store = Store::standard();
     let manager = manager(&store).error_handler(|_, _| panic!("error handler failed"));
     let app = service!(manager);
     let rejected = test::TestRequest::get().uri("/whoami").to_request();
-    let good = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
 
-    let panicked = test::call_service(&app, rejected).await;
-    let served = test::call_service(&app, good).await;
-
-    assert_eq!(
-        status_and_error(panicked).await,
-        (500, "Server error: Internal server error".to_owned())
-    );
-    assert_eq!(served.status(), 200);
+    assert_server_error_then_served(&app, rejected).await;
 }
 
 #[actix_web::test]
@@ -378,20 +390,8 @@ async fn panicking_loader_is_server_error_and_service_survives() {
         .uri("/whoami")
         .insert_header((header::AUTHORIZATION, format!("Bearer {PANIC_TOKEN}")))
         .to_request();
-    let good = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
 
-    let panicked = test::call_service(&app, panicking).await;
-    let served = test::call_service(&app, good).await;
-
-    assert_eq!(
-        status_and_error(panicked).await,
-        (500, "Server error: Internal server error".to_owned())
-    );
-    assert_eq!(served.status(), 200);
-    assert_eq!(test::read_body(served).await, "alice");
+    assert_server_error_then_served(&app, panicking).await;
 }
 
 #[actix_web::test]
