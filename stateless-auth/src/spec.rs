@@ -214,8 +214,12 @@ impl ConstMessage {
         }
     }
 
-    /// Appends `value` in double quotes, with `"`, `\` and control characters
-    /// escaped as in Rust string literals.
+    /// Appends `value` in double quotes, with `"`, `\`, control characters and
+    /// every non-ASCII character escaped as in Rust string literals.
+    ///
+    /// A scheme or scope that contains a non-ASCII character is invalid because of
+    /// it, and characters such as U+200B (zero-width space) or U+202E (right-to-left
+    /// override) would be invisible or reorder the message if shown as they are.
     const fn push_quoted(&mut self, value: &str) {
         let mut end = value.len();
         if end > SHOWN_VALUE_LEN {
@@ -229,8 +233,15 @@ impl ConstMessage {
         let bytes = value.as_bytes();
         let mut index = 0;
         while index < end {
-            self.push_escaped(bytes[index]);
-            index += 1;
+            let byte = bytes[index];
+            if byte.is_ascii() {
+                self.push_escaped(byte);
+                index += 1;
+            } else {
+                let (code_point, len) = decode_utf8(bytes, index);
+                self.push_unicode_escape(code_point);
+                index += len;
+            }
         }
         if end < value.len() {
             self.push_str("…");
@@ -256,6 +267,25 @@ impl ConstMessage {
         }
     }
 
+    /// Appends `code_point` as `\u{..}`, in lowercase hexadecimal without leading zeros.
+    const fn push_unicode_escape(&mut self, code_point: u32) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+
+        self.push_str("\\u{");
+        let mut shift = 20;
+        while shift > 0 && code_point >> shift == 0 {
+            shift -= 4;
+        }
+        loop {
+            self.push_byte(HEX[((code_point >> shift) & 0x0f) as usize]);
+            if shift == 0 {
+                break;
+            }
+            shift -= 4;
+        }
+        self.push_byte(b'}');
+    }
+
     /// Returns the message, or `None` when the buffer cut it inside a character.
     const fn as_str(&self) -> Option<&str> {
         let (text, _) = self.bytes.split_at(self.len);
@@ -264,6 +294,25 @@ impl ConstMessage {
             Err(_) => None,
         }
     }
+}
+
+/// Decodes the character that starts at `index` in `bytes`, which is valid UTF-8,
+/// and returns its code point and its length in bytes.
+const fn decode_utf8(bytes: &[u8], index: usize) -> (u32, usize) {
+    let lead = bytes[index];
+    let (mut code_point, len) = match lead {
+        0x00..=0x7f => return (lead as u32, 1),
+        0xc0..=0xdf => ((lead & 0x1f) as u32, 2),
+        0xe0..=0xef => ((lead & 0x0f) as u32, 3),
+        _ => ((lead & 0x07) as u32, 4),
+    };
+
+    let mut offset = 1;
+    while offset < len {
+        code_point = (code_point << 6) | (bytes[index + offset] & 0x3f) as u32;
+        offset += 1;
+    }
+    (code_point, len)
 }
 
 #[cfg(test)]
@@ -291,9 +340,27 @@ mod tests {
 
     #[test]
     fn quoted_value_escapes_like_rust() {
-        let shown = quoted("a\"b\\c\td\u{1}\u{7f}é");
+        let shown = quoted("a\"b\\c\td\u{1}\u{7f}");
 
-        assert_eq!(shown, r#""a\"b\\c\td\x01\x7fé""#);
+        assert_eq!(shown, r#""a\"b\\c\td\x01\x7f""#);
+    }
+
+    #[test]
+    fn non_ascii_characters_are_escaped() {
+        let cases = [
+            ("Béarer", r#""B\u{e9}arer""#),
+            ("Bearer\u{200b}", r#""Bearer\u{200b}""#),
+            ("a\u{202e}b", r#""a\u{202e}b""#),
+            ("\u{a0}read", r#""\u{a0}read""#),
+            ("x\u{1f600}", r#""x\u{1f600}""#),
+            ("\u{10ffff}", r#""\u{10ffff}""#),
+        ];
+
+        for (value, expected) in cases {
+            let shown = quoted(value);
+
+            assert_eq!(shown, expected, "value {value:?}");
+        }
     }
 
     #[test]
