@@ -127,7 +127,7 @@ impl<S: TokenSpec> SpecRequirement<S> {
 /// constant and shows its value.
 const fn check_spec<S: TokenSpec>() {
     if let Some(token_type) = S::TOKEN_TYPE
-        && token_type.trim_ascii().is_empty()
+        && is_blank(token_type)
     {
         fail(
             "`TokenSpec::TOKEN_TYPE` is ",
@@ -296,6 +296,23 @@ impl ConstMessage {
     }
 }
 
+/// Reports whether `text` is empty or only whitespace as `str::trim` defines it, so
+/// that a spec rejects the blank token types that `StatelessAuthConfig::validate`
+/// and the `token_required` attribute reject, such as U+3000 (ideographic space).
+const fn is_blank(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let (code_point, len) = decode_utf8(bytes, index);
+        match char::from_u32(code_point) {
+            Some(character) if character.is_whitespace() => index += len,
+            _ => return false,
+        }
+    }
+
+    true
+}
+
 /// Decodes the character that starts at `index` in `bytes`, which is valid UTF-8,
 /// and returns its code point and its length in bytes.
 const fn decode_utf8(bytes: &[u8], index: usize) -> (u32, usize) {
@@ -325,6 +342,18 @@ mod tests {
         const SCOPES: &'static [&'static str] = &["read", "say \"hi\""];
     }
 
+    struct UnicodeBlankTokenType;
+
+    impl TokenSpec for UnicodeBlankTokenType {
+        const TOKEN_TYPE: Option<&'static str> = Some("\u{3000}\u{a0} ");
+    }
+
+    struct NonAsciiTokenType;
+
+    impl TokenSpec for NonAsciiTokenType {
+        const TOKEN_TYPE: Option<&'static str> = Some(" accès ");
+    }
+
     fn quoted(value: &str) -> String {
         let mut message = ConstMessage::new();
         message.push_quoted(value);
@@ -336,6 +365,17 @@ mod tests {
     #[should_panic(expected = r#"`TokenSpec::SCOPES` contains "say \"hi\"", which is not"#)]
     fn invalid_scope_message_shows_value() {
         check_spec::<QuotedScope>();
+    }
+
+    #[test]
+    #[should_panic(expected = r#"`TokenSpec::TOKEN_TYPE` is "\u{3000}\u{a0} ", which is empty"#)]
+    fn unicode_blank_token_type_is_rejected() {
+        check_spec::<UnicodeBlankTokenType>();
+    }
+
+    #[test]
+    fn non_ascii_token_type_is_accepted() {
+        check_spec::<NonAsciiTokenType>();
     }
 
     #[test]
