@@ -29,6 +29,12 @@ use crate::spec::Requirement;
 /// error into `None`, so it would hide a failing database behind an anonymous
 /// visitor.
 ///
+/// NOTE: The route's scheme is that of a guard among the handler's parameters, or
+/// of a guard that ran earlier in the request, and else the configured
+/// `default_auth_type`. A middleware that extracts `OptionalUser` before the
+/// handler runs cannot see the route's guard yet, so it gets `None` for
+/// credentials that a guard with another `auth_type` (such as `Token`) accepts.
+///
 /// ```
 /// use actix_web::http::StatusCode;
 /// use actix_web::{App, get, test, web};

@@ -590,6 +590,48 @@ async fn optional_user_reads_scheme_of_later_guard() {
     assert_eq!(after, (200, "alice".to_owned()));
 }
 
+/// Extracts `OptionalUser` before the handler runs, and copies the user's name,
+/// or `None`, into an `x-earlier-user` header.
+async fn optional_user_before_handler(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let user = req.extract::<OptionalUser<User>>().await?;
+    let name = user
+        .user()
+        .map_or("None", |user| user.name.as_str())
+        .to_owned();
+
+    let mut response = next.call(req).await?;
+    let value = header::HeaderValue::from_str(&name).unwrap();
+    response
+        .headers_mut()
+        .insert(header::HeaderName::from_static("x-earlier-user"), value);
+    Ok(response)
+}
+
+#[actix_web::test]
+async fn middleware_optional_user_uses_default_scheme() {
+    let store = Store::standard();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager(&store)))
+            .wrap(from_fn(optional_user_before_handler))
+            .route(
+                "/token_scheme_then_optional",
+                web::get().to(token_scheme_then_optional),
+            ),
+    )
+    .await;
+
+    let token_scheme = get("/token_scheme_then_optional", Some("Token alice-access"));
+    let response = test::call_service(&app, token_scheme).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("x-earlier-user").unwrap(), "None");
+    assert_eq!(test::read_body(response).await, "alice");
+}
+
 #[actix_web::test]
 async fn optional_user_rejects_repeated_blank_headers() {
     let store = Store::standard();
