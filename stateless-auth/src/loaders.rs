@@ -154,14 +154,14 @@ where
     }
 }
 
-/// Logs a loader's server error, without its message, and wraps the error in a
-/// rejection.
+/// Logs a loader's server error (kind `Server` or a 5xx status), without its
+/// message, and wraps the error in a rejection.
 ///
 /// The message comes from application code, which may have put the token in it,
 /// so the loader itself must log the cause.
 #[cold]
 fn loader_error(loader: &str, err: StatelessAuthError) -> Rejection {
-    if err.kind() == ErrorKind::Server {
+    if err.kind() == ErrorKind::Server || err.code().is_server_error() {
         log::error!(
             "the {loader} loader failed with status {} (message not logged, since it \
              may contain the token; log the cause in the loader)",

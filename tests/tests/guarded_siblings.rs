@@ -727,6 +727,27 @@ async fn loader_error_log_omits_its_message() {
 }
 
 #[actix_web::test]
+async fn loader_error_with_server_status_is_logged() {
+    capture_logs();
+    let manager = StatelessAuthManager::new(
+        async |_: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+            Err(StatelessAuthError::new(
+                "Token store busy",
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorKind::Token,
+            ))
+        },
+        async |_: &Token| Ok(None::<User>),
+    );
+
+    let outcome = post(Some(manager), "/plain", "busy-token-4424").await;
+
+    assert_eq!(outcome.status, 503);
+    let records = records_with("ERROR the token loader failed with status 503");
+    assert_eq!(records.len(), 1, "{records:?}");
+}
+
+#[actix_web::test]
 async fn error_handler_panic_is_logged() {
     capture_logs();
     let store = store();
