@@ -380,9 +380,9 @@ mod tests {
 
     #[test]
     fn quoted_value_escapes_like_rust() {
-        let shown = quoted("a\"b\\c\td\u{1}\u{7f}");
+        let escaped = quoted("a\"b\\c\td\u{1}\u{7f}");
 
-        assert_eq!(shown, r#""a\"b\\c\td\x01\x7f""#);
+        assert_eq!(escaped, r#""a\"b\\c\td\x01\x7f""#);
     }
 
     #[test]
@@ -397,9 +397,9 @@ mod tests {
         ];
 
         for (value, expected) in cases {
-            let shown = quoted(value);
+            let escaped = quoted(value);
 
-            assert_eq!(shown, expected, "value {value:?}");
+            assert_eq!(escaped, expected, "value {value:?}");
         }
     }
 
@@ -407,9 +407,9 @@ mod tests {
     fn long_value_is_cut_at_character() {
         let value = format!("{}é{}", "a".repeat(SHOWN_VALUE_LEN - 1), "b".repeat(10));
 
-        let shown = quoted(&value);
+        let escaped = quoted(&value);
 
-        assert_eq!(shown, format!("\"{}…\"", "a".repeat(SHOWN_VALUE_LEN - 1)));
+        assert_eq!(escaped, format!("\"{}…\"", "a".repeat(SHOWN_VALUE_LEN - 1)));
     }
 
     #[test]
