@@ -54,6 +54,14 @@ async fn whoami_with(config: StatelessAuthConfig, value: Option<&[u8]>) -> (u16,
     status_and_error(response).await
 }
 
+/// Builds a request to `/whoami` with Alice's valid access token.
+fn alice_whoami() -> actix_http::Request {
+    test::TestRequest::get()
+        .uri("/whoami")
+        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
+        .to_request()
+}
+
 async fn whoami_default(value: Option<&[u8]>) -> (u16, String) {
     whoami_with(StatelessAuthConfig::default(), value).await
 }
@@ -330,10 +338,7 @@ async fn assert_server_error_then_served(
     app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
     failing: actix_http::Request,
 ) {
-    let good = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
+    let good = alice_whoami();
 
     let failed = test::call_service(app, failing).await;
     let served = test::call_service(app, good).await;
@@ -369,10 +374,7 @@ async fn loader_error_with_success_status_is_server_error() {
         async |_: &Token| Ok(None::<User>),
     );
     let app = service!(manager);
-    let request = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
+    let request = alice_whoami();
 
     let response = test::call_service(&app, request).await;
 
@@ -397,10 +399,7 @@ async fn panicking_loader_is_server_error_and_service_survives() {
 #[actix_web::test]
 async fn missing_manager_is_server_error() {
     let app = test::init_service(App::new().route("/whoami", web::get().to(whoami))).await;
-    let request = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
+    let request = alice_whoami();
 
     let response = test::call_service(&app, request).await;
 
@@ -459,10 +458,7 @@ async fn loader_error_gets_route_challenge() {
     )
     .with_config(config);
     let app = service!(manager);
-    let request = test::TestRequest::get()
-        .uri("/whoami")
-        .insert_header((header::AUTHORIZATION, "Bearer alice-access"))
-        .to_request();
+    let request = alice_whoami();
 
     let response = test::call_service(&app, request).await;
     let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
