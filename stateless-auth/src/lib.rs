@@ -6,6 +6,7 @@
 mod authenticated;
 mod challenge;
 mod config;
+mod const_message;
 mod current_token;
 mod current_user;
 mod error;
