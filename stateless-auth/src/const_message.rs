@@ -174,11 +174,12 @@ mod tests {
 
     #[test]
     fn long_value_is_cut_at_character() {
-        let value = format!("{}é{}", "a".repeat(SHOWN_VALUE_LEN - 1), "b".repeat(10));
+        // `é` takes 2 bytes from offset 63, so the cut at 64 bytes falls inside it.
+        let value = format!("{}é{}", "a".repeat(63), "b".repeat(10));
 
         let escaped = quoted(&value);
 
-        assert_eq!(escaped, format!("\"{}…\"", "a".repeat(SHOWN_VALUE_LEN - 1)));
+        assert_eq!(escaped, format!("\"{}…\"", "a".repeat(63)));
     }
 
     #[test]
