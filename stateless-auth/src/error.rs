@@ -66,8 +66,14 @@ impl fmt::Display for ErrorKind {
 /// assert_eq!(err.full_msg(), "Token error: Invalid token");
 /// ```
 ///
+/// Its `Debug` output shows the message only when it is one of this crate's fixed
+/// messages, such as `Invalid token`. actix-web's `Logger` middleware logs the
+/// `Debug` output of every error response at debug level, and a message from
+/// application code may contain the token. `Display`, [`msg`](Self::msg) and the
+/// response body give the message in full.
+///
 /// [`StatelessAuthManager::error_handler`]: crate::StatelessAuthManager::error_handler
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[error("{kind} error: {msg}")]
 pub struct StatelessAuthError {
     msg: Cow<'static, str>,
@@ -191,6 +197,22 @@ impl StatelessAuthError {
     }
 }
 
+impl fmt::Debug for StatelessAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("StatelessAuthError");
+        match self.fixed_msg() {
+            Some(msg) => debug.field("msg", &msg),
+            None => debug.field("msg", &format_args!("<not shown>")),
+        };
+
+        debug
+            .field("code", &self.code)
+            .field("kind", &self.kind)
+            .field("challenge", &self.challenge)
+            .finish()
+    }
+}
+
 /// Returns `code` when it is a 4xx or 5xx status, else 500 with an error log.
 fn error_status(code: StatusCode) -> StatusCode {
     if code.is_client_error() || code.is_server_error() {
@@ -309,6 +331,26 @@ mod tests {
     use super::*;
     use crate::header::HeaderError;
     use crate::loaders::INTERNAL;
+
+    #[test]
+    fn debug_hides_application_message() {
+        let err = StatelessAuthError::token("unknown token tok-5521");
+
+        let debug = format!("{err:?}");
+
+        assert!(!debug.contains("tok-5521"), "{debug}");
+        assert!(debug.contains("msg: <not shown>"), "{debug}");
+        assert!(debug.contains("kind: Token"), "{debug}");
+    }
+
+    #[test]
+    fn debug_shows_fixed_message() {
+        let err = StatelessAuthError::token("Invalid token");
+
+        let debug = format!("{err:?}");
+
+        assert!(debug.contains(r#"msg: "Invalid token""#), "{debug}");
+    }
 
     #[test]
     fn shorthands_set_status_and_kind() {
