@@ -306,7 +306,12 @@ use proc_macro::TokenStream;
 /// - a renamed import of this library's types (`use stateless_auth::CurrentUser as
 ///   Me`) is extracted like any other parameter. The handler behaves the same,
 ///   except that a model type mismatch is found after the parameters before it are
-///   extracted, so a body extractor before it reads the body first.
+///   extracted, so a body extractor before it reads the body first;
+/// - a type of your own that implements `FromAuthenticated`, such as an `Admin`, is
+///   extracted like any other parameter too, so rustc reports that it does not
+///   implement `FromRequest` where the handler is registered. Write such a handler
+///   without the attribute, with `Guarded<S, Args, (Admin,)>` in its signature, as the
+///   docs of `FromAuthenticated` show.
 #[proc_macro_attribute]
 pub fn token_required(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::token_required(args.into(), item.into()).into()

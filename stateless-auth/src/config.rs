@@ -23,6 +23,13 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
 /// | `default_auth_type` | `DEFAULT_AUTH_TYPE`, `TOKEN_TYPE` |
 /// | `default_token_type` | `DEFAULT_TOKEN_TYPE` |
 ///
+/// When a source sets one field under several keys, the field's own name wins,
+/// then the key that the code of Flask-Stateless-Auth 0.0.16 reads (`AUTH_HEADER`,
+/// `DEFAULT_AUTH_TYPE`), then the key that only its README names (`TOKEN_HEADER`,
+/// `TOKEN_TYPE`). Other keys are ignored, so a whole Flask config loads, and so does
+/// a misspelled key. `realm`, `max_token_length` and `strict_rfc6750` have no Flask
+/// key and are read under their own names only. A `null` value takes the default.
+///
 /// ```
 /// use stateless_auth::StatelessAuthConfig;
 ///
@@ -34,18 +41,15 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
 /// assert_eq!(config.default_token_type, "access");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(default)]
+#[serde(from = "ConfigKeys")]
 pub struct StatelessAuthConfig {
     /// The request header that carries the credentials. Default `"Authorization"`.
-    #[serde(alias = "AUTH_HEADER", alias = "TOKEN_HEADER")]
     pub auth_header: String,
 
     /// The scheme expected before the token when a route sets none. Default `"Bearer"`.
-    #[serde(alias = "DEFAULT_AUTH_TYPE", alias = "TOKEN_TYPE")]
     pub default_auth_type: String,
 
     /// The token type passed to the token loader when a route sets none. Default `"access"`.
-    #[serde(alias = "DEFAULT_TOKEN_TYPE")]
     pub default_token_type: String,
 
     /// The `realm` of the `WWW-Authenticate` challenge; none by default.
@@ -77,6 +81,58 @@ impl Default for StatelessAuthConfig {
             realm: None,
             max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
             strict_rfc6750: false,
+        }
+    }
+}
+
+/// Every key that [`StatelessAuthConfig`] reads, so that a field given under
+/// several keys takes the one with the highest precedence instead of failing with
+/// serde's `duplicate field` error.
+#[derive(Deserialize)]
+struct ConfigKeys {
+    auth_header: Option<String>,
+    #[serde(rename = "AUTH_HEADER")]
+    flask_auth_header: Option<String>,
+    #[serde(rename = "TOKEN_HEADER")]
+    flask_readme_token_header: Option<String>,
+
+    default_auth_type: Option<String>,
+    #[serde(rename = "DEFAULT_AUTH_TYPE")]
+    flask_default_auth_type: Option<String>,
+    #[serde(rename = "TOKEN_TYPE")]
+    flask_readme_token_type: Option<String>,
+
+    default_token_type: Option<String>,
+    #[serde(rename = "DEFAULT_TOKEN_TYPE")]
+    flask_default_token_type: Option<String>,
+
+    realm: Option<String>,
+    max_token_length: Option<usize>,
+    strict_rfc6750: Option<bool>,
+}
+
+impl From<ConfigKeys> for StatelessAuthConfig {
+    fn from(keys: ConfigKeys) -> Self {
+        let defaults = StatelessAuthConfig::default();
+
+        StatelessAuthConfig {
+            auth_header: keys
+                .auth_header
+                .or(keys.flask_auth_header)
+                .or(keys.flask_readme_token_header)
+                .unwrap_or(defaults.auth_header),
+            default_auth_type: keys
+                .default_auth_type
+                .or(keys.flask_default_auth_type)
+                .or(keys.flask_readme_token_type)
+                .unwrap_or(defaults.default_auth_type),
+            default_token_type: keys
+                .default_token_type
+                .or(keys.flask_default_token_type)
+                .unwrap_or(defaults.default_token_type),
+            realm: keys.realm.or(defaults.realm),
+            max_token_length: keys.max_token_length.unwrap_or(defaults.max_token_length),
+            strict_rfc6750: keys.strict_rfc6750.unwrap_or(defaults.strict_rfc6750),
         }
     }
 }
@@ -162,6 +218,37 @@ mod tests {
         assert_eq!(config.auth_header, "X-Token");
         assert_eq!(config.default_auth_type, "Token");
         assert_eq!(config.default_token_type, "refresh");
+    }
+
+    #[test]
+    fn key_read_by_flask_wins_over_readme_key() {
+        let json = r#"{"TOKEN_HEADER": "X-Readme", "AUTH_HEADER": "X-Code",
+            "DEFAULT_AUTH_TYPE": "Token", "TOKEN_TYPE": "Bearer"}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.auth_header, "X-Code");
+        assert_eq!(config.default_auth_type, "Token");
+    }
+
+    #[test]
+    fn own_key_wins_over_flask_key() {
+        let json = r#"{"AUTH_HEADER": "X-Flask", "auth_header": "X-Own",
+            "DEFAULT_TOKEN_TYPE": "refresh", "default_token_type": "access"}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.auth_header, "X-Own");
+        assert_eq!(config.default_token_type, "access");
+    }
+
+    #[test]
+    fn null_value_takes_default() {
+        let json = r#"{"auth_header": null, "max_token_length": null, "realm": null}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config, StatelessAuthConfig::default());
     }
 
     #[test]
