@@ -232,21 +232,31 @@ fn token_range_in_order(
     Ok(token_offset..token_offset + token.len())
 }
 
-/// Returns [`HeaderError::SchemeMismatch`] in place of `err` when `value` starts
-/// with a scheme other than `scheme`, whatever follows it.
+/// Returns the error to report when a rejected `value` carries no credentials
+/// for `scheme`, or `None` when it is a malformed header.
 ///
+/// A value carries no credentials for `scheme` when it is blank (`Missing`), or
+/// when it starts with another scheme, whatever follows it (`SchemeMismatch`).
 /// The parser counts the parts before it compares the scheme, as
-/// Flask-Stateless-Auth does. So a scheme alone (`Negotiate`) or one with
+/// Flask-Stateless-Auth does, so a scheme alone (`Negotiate`) or one with
 /// auth-params (`Digest a="b"`, RFC 9110 §11.4) fails as `ArgumentCount` or
-/// `InvalidHeader`. The strict RFC 6750 mode calls this to treat such values as
-/// credentials of another scheme.
-pub(crate) fn prefer_scheme_mismatch(value: &[u8], scheme: &str, err: HeaderError) -> HeaderError {
-    let may_be_foreign = matches!(err, HeaderError::ArgumentCount | HeaderError::InvalidHeader);
-
-    if may_be_foreign && starts_with_other_scheme(value, scheme) {
-        HeaderError::SchemeMismatch
-    } else {
-        err
+/// `InvalidHeader`, and this returns `SchemeMismatch` for them. A first word that
+/// is not an RFC 9110 `token`, as in `Bearer, abc`, names no scheme, so such a
+/// value is malformed. The strict RFC 6750 mode responds to the first kind with
+/// 401 and to the second with 400, as RFC 6750 §3.1 recommends.
+pub(crate) fn no_credentials_error(
+    value: &[u8],
+    scheme: &str,
+    err: HeaderError,
+) -> Option<HeaderError> {
+    match err {
+        HeaderError::Missing => Some(err),
+        HeaderError::ArgumentCount | HeaderError::InvalidHeader | HeaderError::SchemeMismatch
+            if starts_with_other_scheme(value, scheme) =>
+        {
+            Some(HeaderError::SchemeMismatch)
+        }
+        _ => None,
     }
 }
 
@@ -316,6 +326,9 @@ static B64TOKEN_BODY: [bool; 256] = {
 pub(crate) fn is_whitespace(byte: u8) -> bool {
     byte == b' ' || byte == b'\t'
 }
+
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {
@@ -416,31 +429,33 @@ mod tests {
 
     #[test]
     fn foreign_scheme_wins_over_its_form() {
-        let cases: &[(&[u8], HeaderError)] = &[
-            (b"Negotiate", HeaderError::SchemeMismatch),
-            (b"  abc", HeaderError::SchemeMismatch),
-            (b"Negotiate\t", HeaderError::SchemeMismatch),
-            (b"\tNegotiate \t", HeaderError::SchemeMismatch),
+        let cases: &[(&[u8], Option<HeaderError>)] = &[
+            (b"Negotiate", Some(HeaderError::SchemeMismatch)),
+            (b"  abc", Some(HeaderError::SchemeMismatch)),
+            (b"Negotiate\t", Some(HeaderError::SchemeMismatch)),
+            (b"\tNegotiate \t", Some(HeaderError::SchemeMismatch)),
             (
                 b"Digest username=\"a\", realm=\"b\"",
-                HeaderError::SchemeMismatch,
+                Some(HeaderError::SchemeMismatch),
             ),
-            (b"Basic ab\xc3\xa9", HeaderError::SchemeMismatch),
-            (b"Bearer", HeaderError::ArgumentCount),
-            (b"bearer a b", HeaderError::ArgumentCount),
-            (b"Bearer ab\xc3\xa9", HeaderError::InvalidHeader),
-            (b"B\xc3\xa9arer abc", HeaderError::InvalidHeader),
-            (b"Basic\tabc", HeaderError::InvalidHeader),
-            (b"Be\"arer a b", HeaderError::ArgumentCount),
+            (b"Basic ab\xc3\xa9", Some(HeaderError::SchemeMismatch)),
+            (b"Basic dXNlcg==", Some(HeaderError::SchemeMismatch)),
+            (b" \t ", Some(HeaderError::Missing)),
+            (b"Bearer", None),
+            (b"bearer a b", None),
+            (b"Bearer ab\xc3\xa9", None),
+            (b"B\xc3\xa9arer abc", None),
+            (b"Basic\tabc", None),
+            (b"Be\"arer a b", None),
         ];
 
         for (value, expected) in cases {
             let parsed = parse_credentials(value, "Bearer", MAX).unwrap_err();
 
-            let preferred = prefer_scheme_mismatch(value, "Bearer", parsed);
+            let reported = no_credentials_error(value, "Bearer", parsed);
 
             assert_eq!(
-                preferred,
+                reported,
                 *expected,
                 "value {:?}",
                 String::from_utf8_lossy(value)
@@ -449,15 +464,29 @@ mod tests {
     }
 
     #[test]
-    fn other_errors_keep_their_reason() {
-        for err in [
-            HeaderError::Missing,
-            HeaderError::Multiple,
-            HeaderError::MalformedToken,
-        ] {
-            let preferred = prefer_scheme_mismatch(b"Basic abc", "Bearer", err);
+    fn first_word_that_is_no_scheme_is_malformed() {
+        let values: [&[u8]; 4] = [
+            b"Bearer, abc",
+            b"\"Basic\" abc",
+            b"B@sic abc",
+            b"Basic, a b",
+        ];
 
-            assert_eq!(preferred, err);
+        for value in values {
+            let parsed = parse_credentials(value, "Bearer", MAX).unwrap_err();
+
+            let reported = no_credentials_error(value, "Bearer", parsed);
+
+            assert_eq!(reported, None, "value {:?}", String::from_utf8_lossy(value));
+        }
+    }
+
+    #[test]
+    fn other_errors_are_malformed() {
+        for err in [HeaderError::Multiple, HeaderError::MalformedToken] {
+            let reported = no_credentials_error(b"Basic abc", "Bearer", err);
+
+            assert_eq!(reported, None);
         }
     }
 

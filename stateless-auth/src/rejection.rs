@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 
 use crate::challenge::Challenge;
 use crate::error::StatelessAuthError;
-use crate::header::HeaderError;
+use crate::header::{self, HeaderError};
 use crate::label::Label;
 use crate::loaders::INTERNAL;
 use crate::manager::StatelessAuthManager;
@@ -23,6 +23,10 @@ use crate::spec::Requirement;
 pub(crate) enum Rejection {
     /// The credentials header is missing, repeated or malformed.
     Header(HeaderError),
+    /// With `strict_rfc6750`, the request carries no credentials for the route's
+    /// scheme, for which RFC 6750 §3.1 recommends 401 and a challenge without an
+    /// `error` attribute. The error gives the message.
+    NoCredentials(HeaderError),
     /// The token loader found no token.
     InvalidToken,
     /// The token model reported itself expired.
@@ -38,6 +42,18 @@ pub(crate) enum Rejection {
 }
 
 impl Rejection {
+    /// Wraps the error of a rejected credentials header `value`, which the strict
+    /// RFC 6750 mode reports as [`Rejection::NoCredentials`] when the value carries
+    /// no credentials for `scheme`.
+    #[inline]
+    pub(crate) fn of_header(strict: bool, value: &[u8], scheme: &str, err: HeaderError) -> Self {
+        if !strict {
+            return Rejection::Header(err);
+        }
+
+        strict_header(value, scheme, err)
+    }
+
     /// Builds the error of this rejection for a route with `requirement`.
     #[cold]
     pub(crate) fn into_error(
@@ -48,7 +64,10 @@ impl Rejection {
         let challenge = || challenge(manager, requirement);
 
         match self {
-            Rejection::Header(err) => header_error(manager, err, challenge()),
+            Rejection::Header(err) => header_error(err, challenge()),
+            Rejection::NoCredentials(err) => StatelessAuthError::request(err.message())
+                .with_code(StatusCode::UNAUTHORIZED)
+                .or_challenge(|| challenge().bare()),
             Rejection::InvalidToken => StatelessAuthError::token("Invalid token"),
             Rejection::Expired => StatelessAuthError::token(format!(
                 "{} token expired",
@@ -64,21 +83,23 @@ impl Rejection {
     }
 }
 
-/// Maps a header error to its response, as Flask-Stateless-Auth does or, with
-/// `strict_rfc6750`, as RFC 6750 §3.1 recommends.
-fn header_error(
-    manager: &StatelessAuthManager,
-    err: HeaderError,
-    challenge: Challenge,
-) -> StatelessAuthError {
-    let rejection = StatelessAuthError::request(err.message());
-    let no_credentials = matches!(err, HeaderError::Missing | HeaderError::SchemeMismatch);
+/// The strict RFC 6750 mode's part of [`Rejection::of_header`], kept out of line.
+#[cold]
+fn strict_header(value: &[u8], scheme: &str, err: HeaderError) -> Rejection {
+    match header::no_credentials_error(value, scheme, err) {
+        Some(err) => Rejection::NoCredentials(err),
+        None => Rejection::Header(err),
+    }
+}
 
-    match (no_credentials, manager.config.strict_rfc6750) {
-        (true, true) => rejection
-            .with_code(StatusCode::UNAUTHORIZED)
-            .or_challenge(|| challenge.bare()),
-        _ if err == HeaderError::Missing => rejection.or_challenge(|| challenge.bare()),
+/// Maps a header error to its response, as Flask-Stateless-Auth does, with the
+/// challenge that RFC 6750 §3 describes: without an `error` attribute when the
+/// request has no credentials, with one otherwise.
+fn header_error(err: HeaderError, challenge: Challenge) -> StatelessAuthError {
+    let rejection = StatelessAuthError::request(err.message());
+
+    match err {
+        HeaderError::Missing => rejection.or_challenge(|| challenge.bare()),
         _ => rejection.or_challenge(|| challenge),
     }
 }

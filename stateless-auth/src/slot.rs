@@ -15,7 +15,7 @@ use actix_web::{HttpMessage, HttpRequest, web};
 
 use crate::authenticated::Authenticated;
 use crate::error::StatelessAuthError;
-use crate::header::{self, HeaderError};
+use crate::header;
 use crate::label::Label;
 use crate::loaders::{self, AuthFuture, INTERNAL};
 use crate::manager::{LazyManager, StatelessAuthManager};
@@ -139,7 +139,7 @@ pub(crate) fn start(
 
     let in_poll = cx.is_some();
     let outcome = match (begin(req, manager, requirement), cx) {
-        (Err(err), _) => Err(Rejection::Header(err)),
+        (Err(rejection), _) => Err(rejection),
         (Ok(future), None) => {
             fill(slot, State::Pending(future, None));
             return Started::Waiting;
@@ -436,25 +436,21 @@ fn begin(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
     requirement: &Requirement,
-) -> Result<AuthFuture, HeaderError> {
+) -> Result<AuthFuture, Rejection> {
     let context = loaders::Context {
         token_type: Label::pick(requirement.token_type, &manager.default_token_type),
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
         scopes: requirement.scopes,
     };
-    let value = header::single_header(req.headers(), &manager.header_name)?;
+    let strict = manager.config.strict_rfc6750;
+    let value = header::single_header(req.headers(), &manager.header_name)
+        .map_err(|err| Rejection::of_header(strict, b"", &context.auth_type, err))?;
     let token = header::token_range(
         value.as_bytes(),
         &context.auth_type,
         manager.config.max_token_length,
     )
-    .map_err(|err| {
-        if manager.config.strict_rfc6750 {
-            header::prefer_scheme_mismatch(value.as_bytes(), &context.auth_type, err)
-        } else {
-            err
-        }
-    })?;
+    .map_err(|err| Rejection::of_header(strict, value.as_bytes(), &context.auth_type, err))?;
 
     let loaders = std::sync::Arc::clone(&manager.loaders);
     Ok(loaders.authenticate(value.clone(), token, context))

@@ -543,6 +543,40 @@ async fn strict_mode_keeps_tab_after_foreign_scheme_invalid() {
     );
 }
 
+/// `,`, `"` and `@` are not `tchar`s (RFC 9110 §5.6.2), so a first word that
+/// contains one names no scheme. RFC 6750 §3.1 gives such a malformed value 400
+/// `invalid_request`, not the 401 for missing credentials.
+#[actix_web::test]
+async fn strict_mode_keeps_first_word_without_scheme_malformed() {
+    let store = Store::standard();
+    let config = StatelessAuthConfig {
+        strict_rfc6750: true,
+        ..StatelessAuthConfig::default()
+    };
+    let app = service!(manager(&store).with_config(config));
+    let values = ["Bearer, alice-access", r#""Basic" abc"#, "B@sic abc"];
+
+    for value in values {
+        let request = test::TestRequest::get()
+            .uri("/whoami")
+            .insert_header((header::AUTHORIZATION, value));
+
+        let response = test::call_service(&app, request.to_request()).await;
+        let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+
+        assert_eq!(
+            status_and_error(response).await,
+            (400, "Request error: Invalid token type".to_owned()),
+            "header {value:?}"
+        );
+        assert_eq!(
+            challenge.unwrap(),
+            r#"Bearer error="invalid_request""#,
+            "header {value:?}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn strict_mode_keeps_other_rejections() {
     let config = StatelessAuthConfig {
