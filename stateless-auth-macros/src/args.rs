@@ -224,7 +224,9 @@ fn check_scope(item: &Expr, errors: &mut Errors) -> Option<LitStr> {
 fn check_crate_path(meta: &Meta, errors: &mut Errors) -> Option<Path> {
     let lit = string_value(meta, "crate = \"my_auth\"", errors)?;
 
-    let Ok(path) = lit.parse::<Path>() else {
+    // Only a module path, because the expansion appends `::TokenSpec` and other item
+    // names to it.
+    let Ok(path) = lit.parse_with(Path::parse_mod_style) else {
         errors.spanned(
             &lit,
             "`crate` expects the name of the stateless-auth library as your Cargo.toml \
@@ -595,6 +597,26 @@ mod tests {
             quote!(crate = ""),
             quote!(crate = "my-auth"),
             quote!(crate = "my auth"),
+        ] {
+            let messages = error_messages(args);
+
+            assert_eq!(
+                messages,
+                [
+                    "`crate` expects the name of the stateless-auth library as your Cargo.toml \
+                  names it, such as `crate = \"my_auth\"`"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn non_module_crate_path_is_rejected() {
+        for args in [
+            quote!(crate = "my_auth<T>"),
+            quote!(crate = "my_auth::<T>::auth"),
+            quote!(crate = "my_auth<T = u8>"),
+            quote!(crate = "try"),
         ] {
             let messages = error_messages(args);
 

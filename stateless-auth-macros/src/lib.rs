@@ -10,6 +10,9 @@ mod grammar;
 mod handler;
 mod suggest;
 
+#[cfg(test)]
+mod robustness_tests;
+
 use proc_macro::TokenStream;
 
 /// Requires a valid token before a request handler runs.
@@ -261,7 +264,7 @@ use proc_macro::TokenStream;
 ///   character that an authentication scheme cannot have (RFC 9110 token characters
 ///   only);
 /// - an empty `scopes()`, or a scope that is not an RFC 6750 scope token;
-/// - a `crate` value that is not a path;
+/// - a `crate` value that is not a module path, such as one with generic arguments;
 /// - an item that is not a function, a function that is not `async`, or a method with
 ///   a `self` receiver;
 /// - attributes on parameters, the attribute given twice, or more than 16 parameters.
