@@ -28,7 +28,8 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
 /// `DEFAULT_AUTH_TYPE`), then the key that only its README names (`TOKEN_HEADER`,
 /// `TOKEN_TYPE`). Other keys are ignored, so a whole Flask config loads, and so does
 /// a misspelled key. `realm`, `max_token_length` and `strict_rfc6750` have no Flask
-/// key and are read under their own names only. A `null` value takes the default.
+/// key and are read under their own names only. A `null` value counts as unset, so
+/// the next key in that order applies, or else the default.
 ///
 /// ```
 /// use stateless_auth::StatelessAuthConfig;
@@ -88,27 +89,38 @@ impl Default for StatelessAuthConfig {
 /// Every key that [`StatelessAuthConfig`] reads, so that a field given under
 /// several keys takes the one with the highest precedence instead of failing with
 /// serde's `duplicate field` error.
-#[derive(Deserialize)]
+///
+/// The own keys come first, in the order of [`StatelessAuthConfig`]'s fields,
+/// because a struct written as a sequence, such as a JSON array, is matched to
+/// fields by position. `default` lets such a sequence end after the own fields, and
+/// `rename` and `expecting` put the public type's name in serde's errors.
+///
+/// NOTE: a format that is not self-describing, such as bincode, cannot read what
+/// `Serialize` writes, because this struct reads 11 fields, each as an `Option`.
+#[derive(Default, Deserialize)]
+#[serde(
+    default,
+    rename = "StatelessAuthConfig",
+    expecting = "struct StatelessAuthConfig"
+)]
 struct ConfigKeys {
     auth_header: Option<String>,
+    default_auth_type: Option<String>,
+    default_token_type: Option<String>,
+    realm: Option<String>,
+    max_token_length: Option<usize>,
+    strict_rfc6750: Option<bool>,
+
     #[serde(rename = "AUTH_HEADER")]
     flask_auth_header: Option<String>,
     #[serde(rename = "TOKEN_HEADER")]
     flask_readme_token_header: Option<String>,
-
-    default_auth_type: Option<String>,
     #[serde(rename = "DEFAULT_AUTH_TYPE")]
     flask_default_auth_type: Option<String>,
     #[serde(rename = "TOKEN_TYPE")]
     flask_readme_token_type: Option<String>,
-
-    default_token_type: Option<String>,
     #[serde(rename = "DEFAULT_TOKEN_TYPE")]
     flask_default_token_type: Option<String>,
-
-    realm: Option<String>,
-    max_token_length: Option<usize>,
-    strict_rfc6750: Option<bool>,
 }
 
 impl From<ConfigKeys> for StatelessAuthConfig {
@@ -249,6 +261,56 @@ mod tests {
         let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
 
         assert_eq!(config, StatelessAuthConfig::default());
+    }
+
+    #[test]
+    fn null_value_yields_to_flask_key() {
+        let json = r#"{"auth_header": null, "AUTH_HEADER": "X-Flask"}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.auth_header, "X-Flask");
+    }
+
+    #[test]
+    fn array_in_field_order_loads() {
+        let json = r#"["X-Auth", "Token", "refresh", "api", 100, true]"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(
+            config,
+            StatelessAuthConfig {
+                auth_header: "X-Auth".to_owned(),
+                default_auth_type: "Token".to_owned(),
+                default_token_type: "refresh".to_owned(),
+                realm: Some("api".to_owned()),
+                max_token_length: 100,
+                strict_rfc6750: true,
+            }
+        );
+    }
+
+    #[test]
+    fn short_array_takes_defaults() {
+        let json = r#"["X-Auth"]"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.auth_header, "X-Auth");
+        assert_eq!(config.max_token_length, DEFAULT_MAX_TOKEN_LENGTH);
+    }
+
+    #[test]
+    fn wrong_shape_error_names_public_type() {
+        let err = serde_json::from_str::<StatelessAuthConfig>(r#""X-Auth""#).unwrap_err();
+
+        let message = err.to_string();
+
+        assert!(
+            message.contains("expected struct StatelessAuthConfig"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ type ErrorHandler = Box<dyn Fn(StatelessAuthError, &HttpRequest) -> actix_web::E
 /// let manager = StatelessAuthManager::new(load_token, async |token: &Token| {
 ///     Ok(Some(User { name: format!("user {}", token.user_id) }))
 /// })
-/// .on_unauthorized(|req, err| log::info!("{} rejected: {}", req.path(), err));
+/// // The status and kind only: a loader's message may contain the token.
+/// .on_unauthorized(|req, err| {
+///     log::info!("{} rejected: {} error, {}", req.path(), err.kind(), err.code())
+/// });
 ///
 /// let app = App::new().app_data(web::Data::new(manager));
 /// ```

@@ -351,6 +351,9 @@ fn capture_logs() {
     }
 }
 
+/// Fails when any captured line contains a token. The capture is global to this
+/// test binary, so a leak fails every test that checks after it, not only the
+/// test whose request leaked.
 fn assert_no_token_logged() {
     let lines = captured_logs()
         .lock()

@@ -11,9 +11,8 @@ use std::ops::Range;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use super::{
-    HeaderError, lacks_credentials_for, no_credentials_error, parse_credentials, token_range,
-};
+use super::{HeaderError, lacks_credentials_for, parse_credentials, token_range};
+use crate::rejection::Rejection;
 
 const SP: u8 = b' ';
 const HTAB: u8 = b'\t';
@@ -141,8 +140,9 @@ fn expected_lack(raw: &[u8], scheme: &str) -> bool {
     field_value(raw).is_empty() || names_other_scheme(raw, scheme)
 }
 
-/// Runs the crate's checks as `slot::begin` runs them, which in strict mode calls
-/// `no_credentials_error` to find whether the value carries no credentials.
+/// Runs the crate's checks as `slot::begin` runs them: the parser, then
+/// `Rejection::of_header`, which in strict mode separates a value without credentials
+/// from a malformed one.
 fn crate_range(
     raw: &[u8],
     scheme: &str,
@@ -150,12 +150,10 @@ fn crate_range(
     strict: bool,
 ) -> Result<Range<usize>, Rejected> {
     token_range(raw, scheme, max_token_length).map_err(|err| {
-        match strict
-            .then(|| no_credentials_error(raw, scheme, err))
-            .flatten()
-        {
-            Some(reported) => (reported, true),
-            None => (err, false),
+        match Rejection::of_header(strict, raw, scheme, err) {
+            Rejection::NoCredentials(reported) => (reported, true),
+            Rejection::Header(reported) => (reported, false),
+            other => panic!("a header error became {other:?}"),
         }
     })
 }
