@@ -4,10 +4,12 @@
 //! and is driven over raw TCP, so that header bytes reach the server exactly as
 //! written. A `log` backend captures every log line, and no token may appear in one.
 
+mod log_capture;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -219,7 +221,7 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        capture_logs();
+        log_capture::install();
         let outcomes = Arc::new(Outcomes::default());
         let manager = web::Data::new(manager(Arc::clone(&outcomes)));
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -338,54 +340,6 @@ fn parse_reply(raw: &[u8]) -> Reply {
     }
 }
 
-/// Log lines of every test in this file, captured by a `log` backend.
-fn captured_logs() -> &'static Mutex<Vec<String>> {
-    static LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-
-    LINES.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-struct CapturingLogger;
-
-impl log::Log for CapturingLogger {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {}: {}", record.level(), record.target(), record.args());
-        // A failed assertion may hold the lock when a server logs, so a poisoned lock
-        // is taken over rather than turned into a second panic.
-        captured_logs()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
-    }
-
-    fn flush(&self) {}
-}
-
-fn capture_logs() {
-    static LOGGER: CapturingLogger = CapturingLogger;
-
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Trace);
-    }
-}
-
-fn assert_no_token_logged() {
-    let lines = captured_logs()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let leaked = lines
-        .iter()
-        .find(|line| ALL_TOKENS.iter().any(|token| line.contains(token)))
-        .cloned();
-    drop(lines);
-
-    assert_eq!(leaked, None, "a token reached the log");
-}
-
 /// One request and the reply it must get.
 struct Case {
     name: &'static str,
@@ -473,7 +427,7 @@ async fn custom_scheme_accepts_valid_token() {
         spellings.len() + 1
     );
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -615,7 +569,7 @@ async fn bad_header_gets_specific_400() {
     assert_eq!(server.rejections().len(), cases.len());
     assert_eq!(server.outcomes.authorized.load(Ordering::SeqCst), 0);
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -703,7 +657,7 @@ async fn loader_and_model_outcomes_map_to_status() {
 
     assert_eq!(server.rejections().len(), cases.len());
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -753,7 +707,7 @@ async fn special_routes_accept_right_tokens() {
     assert_eq!(known.text(), "hello, alice");
     assert_eq!(known.header("x-user"), Some("alice"));
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -787,5 +741,5 @@ async fn hanging_loader_leaves_other_requests_served() {
 
     assert!(timed_out, "the hanging loader's request got a reply");
     assert_eq!(served.status, 200, "{}", served.text());
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }

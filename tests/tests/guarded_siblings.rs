@@ -5,18 +5,20 @@
 //! error handler, the spec's scopes beside a guard without them, custom
 //! `FromAuthenticated` rejections, and a future polled again after it completed.
 
+mod log_capture;
 mod macro_support;
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
 
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{App, FromRequest, HttpRequest, HttpResponse, test, web};
+use log::Level;
 use serde::Deserialize;
 use stateless_auth::{
     Access, Authenticated, CurrentUser, ErrorKind, FromAuthenticated, Guarded, OptionalUser,
@@ -54,46 +56,6 @@ impl FromAuthenticated for Admin {
 
         Ok(Admin)
     }
-}
-
-/// Every log record, for checks on what the library logs.
-static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct CapturingLogger;
-
-impl log::Log for CapturingLogger {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        RECORDS
-            .lock()
-            .unwrap()
-            .push(format!("{} {}", record.level(), record.args()));
-    }
-
-    fn flush(&self) {}
-}
-
-fn capture_logs() {
-    static INSTALL: Once = Once::new();
-
-    INSTALL.call_once(|| {
-        log::set_boxed_logger(Box::new(CapturingLogger)).unwrap();
-        log::set_max_level(log::LevelFilter::Trace);
-    });
-}
-
-/// Returns the captured records that contain `needle`.
-fn records_with(needle: &str) -> Vec<String> {
-    RECORDS
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|record| record.contains(needle))
-        .cloned()
-        .collect()
 }
 
 async fn user_then_guarded(
@@ -464,7 +426,7 @@ async fn optional_sibling_rejection_reports_once() {
 
 #[actix_web::test]
 async fn refresh_guard_beside_guarded_fails() {
-    capture_logs();
+    log_capture::install();
     for path in ["/refresh_then_guarded", "/guarded_then_refresh"] {
         let store = store();
         let calls = Calls::default();
@@ -482,7 +444,7 @@ async fn refresh_guard_beside_guarded_fails() {
             "{path}"
         );
         assert_eq!(
-            records_with(&format!("{path} has two guards")).len(),
+            log_capture::lines_with(&format!("{path} has two guards")).len(),
             1,
             "{path}"
         );
@@ -578,7 +540,7 @@ async fn custom_rejection_reports_once() {
 
 #[actix_web::test]
 async fn wrong_model_is_logged_server_error() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let calls = Calls::default();
 
@@ -593,7 +555,7 @@ async fn wrong_model_is_logged_server_error() {
     assert_eq!(outcome.error, "Server error: Internal server error");
     assert_eq!(outcome.challenge, None);
     assert_eq!(
-        records_with("CurrentUser<alloc::string::String> does not match").len(),
+        log_capture::lines_with("CurrentUser<alloc::string::String> does not match").len(),
         1
     );
     assert!(!outcome.body_read, "the body was read");
@@ -602,13 +564,13 @@ async fn wrong_model_is_logged_server_error() {
 
 #[actix_web::test]
 async fn missing_manager_is_logged_server_error() {
-    capture_logs();
+    log_capture::install();
 
     let outcome = post(None, "/plain", "alice-access").await;
 
     assert_eq!(outcome.status, 500);
     assert!(!outcome.body_read, "the body was read");
-    assert!(!records_with("registered for /plain").is_empty());
+    assert!(!log_capture::lines_with("registered for /plain").is_empty());
 }
 
 #[actix_web::test]
@@ -636,7 +598,7 @@ async fn loader_panic_keeps_worker_serving() {
 
 #[actix_web::test]
 async fn tokens_stay_out_of_logs() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let calls = Calls::default();
     let manager = counting_manager(&store, &calls, false);
@@ -645,13 +607,13 @@ async fn tokens_stay_out_of_logs() {
     let _ = post(Some(manager), "/access_then_admin", secret).await;
     let _ = post(None, "/plain", "secret-token-4418").await;
 
-    assert!(records_with("4417").is_empty());
-    assert!(records_with("4418").is_empty());
+    assert!(log_capture::lines_with("4417").is_empty());
+    assert!(log_capture::lines_with("4418").is_empty());
 }
 
 #[actix_web::test]
 async fn rejection_log_names_route_requirement() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let calls = Calls::default();
     let manager = counting_manager(&store, &calls, false);
@@ -659,7 +621,8 @@ async fn rejection_log_names_route_requirement() {
     let outcome = post(Some(manager), "/plain", "unknown-token-4419").await;
 
     assert_eq!(outcome.status, 401);
-    let records = records_with("rejected POST /plain: Token error: Invalid token, status 401");
+    let records =
+        log_capture::lines_with("rejected POST /plain: Token error: Invalid token, status 401");
     assert!(!records.is_empty(), "no rejection was logged");
     for record in records {
         assert!(
@@ -667,12 +630,12 @@ async fn rejection_log_names_route_requirement() {
             "{record}"
         );
     }
-    assert!(records_with("4419").is_empty());
+    assert!(log_capture::lines_with("4419").is_empty());
 }
 
 #[actix_web::test]
 async fn rejection_log_names_expired_token() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let calls = Calls::default();
     let manager = counting_manager(&store, &calls, false);
@@ -680,15 +643,16 @@ async fn rejection_log_names_expired_token() {
     let outcome = post(Some(manager), "/plain", "expired-access-4420").await;
 
     assert_eq!(outcome.status, 401);
-    let records =
-        records_with("rejected POST /plain: Token error: access token expired, status 401");
+    let records = log_capture::lines_with(
+        "rejected POST /plain: Token error: access token expired, status 401",
+    );
     assert!(!records.is_empty(), "no rejection was logged");
-    assert!(records_with("4420").is_empty());
+    assert!(log_capture::lines_with("4420").is_empty());
 }
 
 #[actix_web::test]
 async fn rejection_log_omits_application_messages() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let calls = Calls::default();
     let manager = counting_manager(&store, &calls, false);
@@ -696,7 +660,7 @@ async fn rejection_log_omits_application_messages() {
     let outcome = post(Some(manager), "/custom_then_user", "alice-access").await;
 
     assert_eq!(outcome.status, 403);
-    let records = records_with("rejected POST /custom_then_user");
+    let records = log_capture::lines_with("rejected POST /custom_then_user");
     assert!(!records.is_empty(), "no rejection was logged");
     for record in records {
         assert!(
@@ -704,12 +668,12 @@ async fn rejection_log_omits_application_messages() {
             "{record}"
         );
     }
-    assert!(records_with("Administrators only").is_empty());
+    assert!(log_capture::lines_with("Administrators only").is_empty());
 }
 
 #[actix_web::test]
 async fn loader_error_log_omits_its_message() {
-    capture_logs();
+    log_capture::install();
     let manager = StatelessAuthManager::new(
         async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
             Err(StatelessAuthError::server(format!(
@@ -722,13 +686,13 @@ async fn loader_error_log_omits_its_message() {
     let outcome = post(Some(manager), "/plain", "secret-token-4422").await;
 
     assert_eq!(outcome.status, 500);
-    assert!(!records_with("the token loader failed").is_empty());
-    assert!(records_with("4422").is_empty());
+    assert!(!log_capture::lines_with("the token loader failed").is_empty());
+    assert!(log_capture::lines_with("4422").is_empty());
 }
 
 #[actix_web::test]
 async fn loader_error_with_server_status_is_logged() {
-    capture_logs();
+    log_capture::install();
     let manager = StatelessAuthManager::new(
         async |_: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
             Err(StatelessAuthError::new(
@@ -743,13 +707,13 @@ async fn loader_error_with_server_status_is_logged() {
     let outcome = post(Some(manager), "/plain", "busy-token-4424").await;
 
     assert_eq!(outcome.status, 503);
-    let records = records_with("ERROR the token loader failed with status 503");
+    let records = log_capture::lines_at(Level::Error, "the token loader failed with status 503");
     assert_eq!(records.len(), 1, "{records:?}");
 }
 
 #[actix_web::test]
 async fn error_handler_panic_is_logged() {
-    capture_logs();
+    log_capture::install();
     let store = store();
     let manager = manager(&store).error_handler(|_, _| panic!("error handler failed"));
 
@@ -757,15 +721,18 @@ async fn error_handler_panic_is_logged() {
 
     assert_eq!(outcome.status, 500);
     assert!(
-        !records_with("ERROR the stateless-auth error handler panicked while handling /plain")
-            .is_empty()
+        !log_capture::lines_at(
+            Level::Error,
+            "the stateless-auth error handler panicked while handling /plain"
+        )
+        .is_empty()
     );
-    assert!(records_with("4423").is_empty());
+    assert!(log_capture::lines_with("4423").is_empty());
 }
 
 #[actix_web::test]
 async fn success_status_replacement_is_logged() {
-    capture_logs();
+    log_capture::install();
 
     let err = StatelessAuthError::new(
         "Renew later",
@@ -774,7 +741,10 @@ async fn success_status_replacement_is_logged() {
     );
 
     assert_eq!(err.code(), StatusCode::INTERNAL_SERVER_ERROR);
-    let records = records_with("ERROR StatelessAuthError::new got status 208 Already Reported");
+    let records = log_capture::lines_at(
+        Level::Error,
+        "StatelessAuthError::new got status 208 Already Reported",
+    );
     assert_eq!(records.len(), 1, "{records:?}");
 }
 

@@ -4,10 +4,12 @@
 //! line at trace level, and no token may appear in one.
 #![forbid(unsafe_code)]
 
+mod log_capture;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -151,7 +153,7 @@ struct Server {
 
 impl Server {
     fn start(config: StatelessAuthConfig) -> Server {
-        capture_logs();
+        log_capture::install();
         let counts = Arc::new(Counts::default());
         let gate = Arc::new(Notify::new());
         let manager = web::Data::new(manager(&counts, &gate, config));
@@ -319,55 +321,6 @@ impl ReplyReader {
     }
 }
 
-fn captured_logs() -> &'static Mutex<Vec<String>> {
-    static LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-
-    LINES.get_or_init(|| Mutex::new(Vec::new()))
-}
-
-struct CapturingLogger;
-
-impl log::Log for CapturingLogger {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {}: {}", record.level(), record.target(), record.args());
-        captured_logs()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(line);
-    }
-
-    fn flush(&self) {}
-}
-
-fn capture_logs() {
-    static LOGGER: CapturingLogger = CapturingLogger;
-
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Trace);
-    }
-}
-
-/// Fails when any captured line contains a token. The capture is global to this
-/// test binary, so a leak fails every test that checks after it, not only the
-/// test whose request leaked.
-fn assert_no_token_logged() {
-    let lines = captured_logs()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let leaked: Vec<String> = lines
-        .iter()
-        .filter(|line| ALL_TOKENS.iter().any(|token| line.contains(token)))
-        .cloned()
-        .collect();
-    drop(lines);
-
-    assert!(leaked.is_empty(), "a token reached the log: {leaked:#?}");
-}
-
 #[actix_web::test]
 async fn keep_alive_survives_every_rejection() {
     let server = Server::start(StatelessAuthConfig::default());
@@ -408,7 +361,7 @@ async fn keep_alive_survives_every_rejection() {
         assert_eq!(replies[2].text(), "stranger", "{name}");
     }
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -502,7 +455,7 @@ async fn many_requests_share_pending_loader_gate() {
     assert_eq!(server.counts.rejected.load(Ordering::SeqCst), 0);
     assert_eq!(server.counts.abandoned.load(Ordering::SeqCst), 0);
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
 
 #[actix_web::test]
@@ -597,5 +550,5 @@ async fn header_edge_cases_match_readme() {
     let replies = server.exchange(obs_fold, vec![false]).await;
     assert_eq!(replies[0].status, 400, "{:?}", replies[0]);
     server.stop().await;
-    assert_no_token_logged();
+    log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
