@@ -489,16 +489,37 @@ async fn strict_mode_answers_unauthorized_with_bare_challenge() {
     }
 }
 
-/// Credentials may be a scheme alone or a scheme with auth-params (RFC 9110
-/// §11.4), so these values carry another scheme and get the strict mode's 401.
-#[actix_web::test]
-async fn strict_mode_foreign_scheme_forms_get_401() {
+/// Sends each of `values` as the credentials header of a strict-mode app, and checks
+/// the status, the body's `error` and the challenge of every response.
+async fn assert_strict_responses(values: &[&str], status: u16, error: &str, challenge: &str) {
     let store = Store::standard();
     let config = StatelessAuthConfig {
         strict_rfc6750: true,
         ..StatelessAuthConfig::default()
     };
     let app = service!(manager(&store).with_config(config));
+
+    for value in values {
+        let request = test::TestRequest::get()
+            .uri("/whoami")
+            .insert_header((header::AUTHORIZATION, *value));
+
+        let response = test::call_service(&app, request.to_request()).await;
+        let sent_challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
+
+        assert_eq!(
+            status_and_error(response).await,
+            (status, error.to_owned()),
+            "header {value:?}"
+        );
+        assert_eq!(sent_challenge.unwrap(), challenge, "header {value:?}");
+    }
+}
+
+/// Credentials may be a scheme alone or a scheme with auth-params (RFC 9110
+/// §11.4), so these values carry another scheme and get the strict mode's 401.
+#[actix_web::test]
+async fn strict_mode_foreign_scheme_forms_get_401() {
     let foreign = [
         "Negotiate",
         "Negotiate\t",
@@ -506,21 +527,7 @@ async fn strict_mode_foreign_scheme_forms_get_401() {
         r#"Digest username="alice", realm="example""#,
     ];
 
-    for value in foreign {
-        let request = test::TestRequest::get()
-            .uri("/whoami")
-            .insert_header((header::AUTHORIZATION, value));
-
-        let response = test::call_service(&app, request.to_request()).await;
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
-
-        assert_eq!(
-            status_and_error(response).await,
-            (401, "Request error: Invalid token type".to_owned()),
-            "header {value:?}"
-        );
-        assert_eq!(challenge.unwrap(), "Bearer", "header {value:?}");
-    }
+    assert_strict_responses(&foreign, 401, "Request error: Invalid token type", "Bearer").await;
 }
 
 /// RFC 9110 §11.4 puts spaces after the scheme, so a tab there leaves the value
@@ -548,33 +555,15 @@ async fn strict_mode_keeps_tab_after_foreign_scheme_invalid() {
 /// `invalid_request`, not the 401 for missing credentials.
 #[actix_web::test]
 async fn strict_mode_keeps_first_word_without_scheme_malformed() {
-    let store = Store::standard();
-    let config = StatelessAuthConfig {
-        strict_rfc6750: true,
-        ..StatelessAuthConfig::default()
-    };
-    let app = service!(manager(&store).with_config(config));
     let values = ["Bearer, alice-access", r#""Basic" abc"#, "B@sic abc"];
 
-    for value in values {
-        let request = test::TestRequest::get()
-            .uri("/whoami")
-            .insert_header((header::AUTHORIZATION, value));
-
-        let response = test::call_service(&app, request.to_request()).await;
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).cloned();
-
-        assert_eq!(
-            status_and_error(response).await,
-            (400, "Request error: Invalid token type".to_owned()),
-            "header {value:?}"
-        );
-        assert_eq!(
-            challenge.unwrap(),
-            r#"Bearer error="invalid_request""#,
-            "header {value:?}"
-        );
-    }
+    assert_strict_responses(
+        &values,
+        400,
+        "Request error: Invalid token type",
+        r#"Bearer error="invalid_request""#,
+    )
+    .await;
 }
 
 #[actix_web::test]
