@@ -5,6 +5,7 @@
 //! written. A `log` backend captures every log line, and no token may appear in one.
 
 mod log_capture;
+mod raw_http;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -18,7 +19,8 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use serde_json::{Value, json};
+use raw_http::Reply;
+use serde_json::json;
 use stateless_auth::{
     Authenticated, CurrentToken, CurrentUser, OptionalUser, StatelessAuthConfig,
     StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin, token_required,
@@ -272,36 +274,6 @@ impl Server {
 
     async fn stop(self) {
         self.handle.stop(true).await;
-    }
-}
-
-/// Status line, header block and body of a raw HTTP/1.1 reply.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!(
-                "body is not JSON ({err}): {:?}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim())
-        })
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod log_capture;
+mod raw_http;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -15,6 +16,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use raw_http::Reply;
 use serde_json::Value;
 use stateless_auth::{
     Access, CurrentUser, OptionalUser, StatelessAuthConfig, StatelessAuthError,
@@ -228,26 +230,6 @@ fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Vec<u8> {
 
 fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}\r\n")
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim())
-        })
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
 }
 
 /// Reads consecutive replies from one connection, framed by `Content-Length`.
