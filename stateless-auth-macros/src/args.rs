@@ -1,7 +1,7 @@
 //! Arguments of `#[token_required(...)]`, parsed as written and then checked into
 //! [`RouteArgs`].
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Lit, LitStr, MacroDelimiter, Meta, MetaList, Path, Token};
@@ -30,10 +30,12 @@ pub(crate) struct RouteArgs {
 /// Returns `None` when the arguments are not even `name = value` syntax. Otherwise it
 /// returns the arguments that passed their checks, and every failed check is in `errors`.
 pub(crate) fn parse_route_args(args: TokenStream, errors: &mut Errors) -> Option<RouteArgs> {
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args.clone()) {
         Ok(metas) => metas,
         Err(err) => {
-            errors.push(syn::Error::new(err.span(), syntax_message(&err)));
+            let err = colon_for_equals(&args)
+                .unwrap_or_else(|| syn::Error::new(err.span(), syntax_message(&err)));
+            errors.push(err);
             return None;
         }
     };
@@ -90,6 +92,30 @@ impl Checker {
             crate_path: self.crate_path.unwrap_or(default_crate_path),
         }
     }
+}
+
+/// Finds an argument written `name: value`, a slip for `name = value`, and returns
+/// the error for its colon. syn's own message there is "expected `,`".
+fn colon_for_equals(args: &TokenStream) -> Option<syn::Error> {
+    let tokens: Vec<TokenTree> = args.clone().into_iter().collect();
+
+    tokens.windows(2).find_map(|pair| {
+        let [TokenTree::Ident(name), TokenTree::Punct(colon)] = pair else {
+            return None;
+        };
+        // A path such as `a::b` has a joint colon after its first segment.
+        if colon.as_char() != ':' || colon.spacing() != Spacing::Alone {
+            return None;
+        }
+
+        let message = match name.to_string().as_str() {
+            "scopes" => "`scopes` takes its scopes in parentheses, such as \
+                         `scopes(\"read:secret\", \"admin\")`"
+                .to_owned(),
+            _ => format!("expected `=` after `{name}`, such as `{name} = \"value\"`"),
+        };
+        Some(syn::Error::new(colon.span(), message))
+    })
 }
 
 /// Adds to syn's message, such as "expected identifier", the form that the
@@ -475,10 +501,28 @@ mod tests {
                     and `scopes(\"read\", \"write\")`";
 
         let bare_literal = error_messages(quote!("refresh"));
-        let colon = error_messages(quote!(token_type: "refresh"));
+        let semicolon = error_messages(quote!(token_type = "refresh"; auth_type = "Bearer"));
 
         assert_eq!(bare_literal, [format!("expected identifier. {form}")]);
-        assert_eq!(colon, [format!("expected `,`. {form}")]);
+        assert_eq!(semicolon, [format!("expected `,`. {form}")]);
+    }
+
+    #[test]
+    fn colon_for_equals_sign_is_named() {
+        let colon = error_messages(quote!(auth_type = "Bearer", token_type: "refresh"));
+        let scopes = error_messages(quote!(scopes: ["read"]));
+        let path = error_messages(quote!(crate = ::my_auth::x: "a"));
+
+        assert_eq!(
+            colon,
+            ["expected `=` after `token_type`, such as `token_type = \"value\"`"]
+        );
+        assert_eq!(
+            scopes,
+            ["`scopes` takes its scopes in parentheses, such as \
+              `scopes(\"read:secret\", \"admin\")`"]
+        );
+        assert_eq!(path, ["expected `=` after `x`, such as `x = \"value\"`"]);
     }
 
     #[test]
