@@ -252,7 +252,8 @@ fn check_crate_path(meta: &Meta, errors: &mut Errors) -> Option<Path> {
 
     // Only a module path, because the expansion appends `::TokenSpec` and other item
     // names to it.
-    let Ok(path) = lit.parse_with(Path::parse_mod_style) else {
+    let parsed = lit.parse_with(Path::parse_mod_style);
+    let Ok(path) = parsed.ok().filter(keywords_in_place).ok_or(()) else {
         errors.spanned(
             &lit,
             "`crate` expects the name of the stateless-auth library as your Cargo.toml \
@@ -262,6 +263,27 @@ fn check_crate_path(meta: &Meta, errors: &mut Errors) -> Option<Path> {
     };
 
     Some(absolute_crate_path(path))
+}
+
+/// Reports whether the path keywords of `path` stand where Rust allows them: `crate`
+/// and `self` only first, `super` only after `super`, and `Self` nowhere, since it
+/// names a type rather than a module. None of them may follow a leading `::`.
+fn keywords_in_place(path: &Path) -> bool {
+    let absolute = path.leading_colon.is_some();
+
+    path.segments.iter().enumerate().all(|(index, segment)| {
+        let earlier_all_super = path
+            .segments
+            .iter()
+            .take(index)
+            .all(|earlier| earlier.ident == "super");
+        match segment.ident.to_string().as_str() {
+            "Self" => false,
+            "crate" | "self" => index == 0 && !absolute,
+            "super" => earlier_all_super && !absolute,
+            _ => true,
+        }
+    })
 }
 
 /// Makes a bare crate name such as `my_auth` absolute (`::my_auth`), so that a local
@@ -408,6 +430,10 @@ mod tests {
         for (args, expected) in [
             (quote!(crate = "self::auth"), "self :: auth"),
             (quote!(crate = "super::auth"), "super :: auth"),
+            (
+                quote!(crate = "super::super::auth"),
+                "super :: super :: auth",
+            ),
         ] {
             let route_args = parse_ok(args);
 
@@ -661,6 +687,11 @@ mod tests {
             quote!(crate = "my_auth::<T>::auth"),
             quote!(crate = "my_auth<T = u8>"),
             quote!(crate = "try"),
+            quote!(crate = "Self"),
+            quote!(crate = "a::crate"),
+            quote!(crate = "::crate::auth"),
+            quote!(crate = "a::super::b"),
+            quote!(crate = "self::self"),
         ] {
             let messages = error_messages(args);
 

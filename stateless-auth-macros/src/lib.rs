@@ -264,7 +264,8 @@ use proc_macro::TokenStream;
 ///   character that an authentication scheme cannot have (RFC 9110 token characters
 ///   only);
 /// - an empty `scopes()`, or a scope that is not an RFC 6750 scope token;
-/// - a `crate` value that is not a module path, such as one with generic arguments;
+/// - a `crate` value that is not a module path, such as one with generic arguments,
+///   `Self`, `crate` or `self` after its start, or `super` after another name;
 /// - an item that is not a function, a function that is not `async`, or a method with
 ///   a `self` receiver;
 /// - attributes on parameters, the attribute given twice, or more than 16 parameters.
