@@ -83,7 +83,9 @@ impl Rejection {
     }
 }
 
-/// The strict RFC 6750 mode's part of [`Rejection::of_header`], kept out of line.
+/// Separates a value without credentials from a malformed one, for
+/// [`Rejection::of_header`] in strict RFC 6750 mode. It stays out of line because
+/// only that mode calls it.
 #[cold]
 fn strict_header(value: &[u8], scheme: &str, err: HeaderError) -> Rejection {
     match header::no_credentials_error(value, scheme, err) {
