@@ -661,28 +661,34 @@ mod tests {
         );
     }
 
-    #[test]
-    fn crate_that_is_not_a_path_is_rejected() {
-        for args in [
-            quote!(crate = ""),
-            quote!(crate = "my-auth"),
-            quote!(crate = "my auth"),
-        ] {
-            let messages = error_messages(args);
+    /// Checks that each of `cases` gets the one error of an invalid `crate` value.
+    fn assert_crate_rejected(cases: &[TokenStream]) {
+        for args in cases {
+            let messages = error_messages(args.clone());
 
             assert_eq!(
                 messages,
                 [
                     "`crate` expects the name of the stateless-auth library as your Cargo.toml \
                   names it, such as `crate = \"my_auth\"`"
-                ]
+                ],
+                "{args}"
             );
         }
     }
 
     #[test]
+    fn crate_that_is_not_a_path_is_rejected() {
+        assert_crate_rejected(&[
+            quote!(crate = ""),
+            quote!(crate = "my-auth"),
+            quote!(crate = "my auth"),
+        ]);
+    }
+
+    #[test]
     fn non_module_crate_path_is_rejected() {
-        for args in [
+        assert_crate_rejected(&[
             quote!(crate = "my_auth<T>"),
             quote!(crate = "my_auth::<T>::auth"),
             quote!(crate = "my_auth<T = u8>"),
@@ -692,17 +698,7 @@ mod tests {
             quote!(crate = "::crate::auth"),
             quote!(crate = "a::super::b"),
             quote!(crate = "self::self"),
-        ] {
-            let messages = error_messages(args);
-
-            assert_eq!(
-                messages,
-                [
-                    "`crate` expects the name of the stateless-auth library as your Cargo.toml \
-                  names it, such as `crate = \"my_auth\"`"
-                ]
-            );
-        }
+        ]);
     }
 
     #[test]
