@@ -531,6 +531,18 @@ async fn header_edge_cases_match_readme() {
     let obs_fold = format!("GET /me HTTP/1.1\r\nHost: x\r\nX-Api-Token: Bearer\r\n {ALICE}\r\nContent-Length: 0\r\n\r\n").into_bytes();
     let replies = server.exchange(obs_fold, vec![false]).await;
     assert_eq!(replies[0].status, 400, "{:?}", replies[0]);
+    let control =
+        b"GET /me HTTP/1.1\r\nHost: x\r\nX-Api-Token: Bearer ab\x01c\r\nContent-Length: 0\r\n\r\n"
+            .to_vec();
+    let replies = server.exchange(control, vec![false]).await;
+    assert_eq!(replies[0].status, 400, "{:?}", replies[0]);
+    assert!(replies[0].body.is_empty(), "{:?}", replies[0]);
+    assert_eq!(
+        replies[0].header("www-authenticate"),
+        None,
+        "{:?}",
+        replies[0]
+    );
     server.stop().await;
     log_capture::assert_no_line_contains(&ALL_TOKENS);
 }
