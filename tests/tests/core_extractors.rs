@@ -422,6 +422,50 @@ async fn error_handler_runs_once_after_readers() {
     assert_eq!(unauthorized.load(Ordering::SeqCst), 2);
 }
 
+/// Extracts `CurrentUser` before the handler runs and ignores its rejection, as a
+/// middleware that only logs the user would.
+async fn user_before_handler_ignoring_rejection(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let _ = req.extract::<CurrentUser<User>>().await;
+
+    next.call(req).await
+}
+
+#[actix_web::test]
+async fn error_handler_runs_per_rejecting_extractor() {
+    let store = Store::standard();
+    let handled = Arc::new(AtomicUsize::new(0));
+    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let (handler_count, listener_count) = (Arc::clone(&handled), Arc::clone(&unauthorized));
+    let manager = manager(&store)
+        .on_unauthorized(move |_, _| {
+            listener_count.fetch_add(1, Ordering::SeqCst);
+        })
+        .error_handler(move |err: StatelessAuthError, _| {
+            handler_count.fetch_add(1, Ordering::SeqCst);
+            err.into()
+        });
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager))
+            .wrap(from_fn(user_before_handler_ignoring_rejection))
+            .route("/whoami", web::get().to(whoami)),
+    )
+    .await;
+
+    let response = test::call_service(&app, get("/whoami", Some("Bearer nobody"))).await;
+
+    assert_eq!(
+        status_and_error(response).await,
+        (401, "Token error: Invalid token".to_owned())
+    );
+    assert_eq!(handled.load(Ordering::SeqCst), 2);
+    assert_eq!(unauthorized.load(Ordering::SeqCst), 1);
+    assert_eq!(store.loads(), (1, 0));
+}
+
 #[derive(serde::Deserialize)]
 struct Page {
     #[allow(dead_code, reason = "the query only has to parse")]
