@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
 /// | `default_token_type` | `DEFAULT_TOKEN_TYPE` |
 ///
 /// When a source sets one field under several keys, the field's own name wins,
-/// then the key that the code of Flask-Stateless-Auth 0.0.16 reads (`AUTH_HEADER`,
+/// then the key that the code of Flask-Stateless-Auth 0.0.17 reads (`AUTH_HEADER`,
 /// `DEFAULT_AUTH_TYPE`), then the key that only its README names (`TOKEN_HEADER`,
 /// `TOKEN_TYPE`). Other keys are ignored, so a whole Flask config loads, and so does
 /// a misspelled key. `realm`, `max_token_length` and `strict_rfc6750` have no Flask
