@@ -141,9 +141,10 @@ use proc_macro::TokenStream;
 ///
 /// ## `token_type` and `auth_type`
 ///
-/// With `auth_type = "Token"` the header would have to read `Authorization: Token <token>`;
-/// any other scheme is rejected with 400 `Invalid token type`, or with 401 when the
-/// config sets `strict_rfc6750`.
+/// Here the header must read `Authorization: Bearer <token>`, with the scheme in any
+/// letter case. A token of another scheme, such as `Basic dXNlcg==`, is rejected with
+/// 400 `Invalid token type`, or with 401 when the config sets `strict_rfc6750`. With
+/// `auth_type = "Token"`, the header would read `Authorization: Token <token>` instead.
 ///
 /// ```rust
 /// use actix_web::{HttpResponse, get};
