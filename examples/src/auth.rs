@@ -24,8 +24,10 @@ impl UserMixin for User {}
 
 /// Creates the manager whose loaders read tokens and users from `pool`.
 ///
-/// Rejections are logged at `info` level with the method, path and error,
-/// which never contains the token.
+/// Rejections are logged at `info` level with the method, path and error. The
+/// error never contains the token, because these loaders return only fixed
+/// messages. Where a loader may put the token in its message, log `err.kind()`
+/// and `err.code()` instead of `err.full_msg()`.
 pub fn auth_manager(pool: SqlitePool) -> StatelessAuthManager {
     let token_pool = pool.clone();
     let token_loader = async move |token: &str, token_type: &str, _auth_type: &str| {
