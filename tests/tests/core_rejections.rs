@@ -566,6 +566,15 @@ async fn strict_mode_keeps_first_word_without_scheme_malformed() {
     .await;
 }
 
+/// Only the first word decides: once it is another scheme, the rest of the value
+/// is that scheme's business, even where it breaks the credentials grammar.
+#[actix_web::test]
+async fn strict_mode_ignores_what_follows_foreign_scheme() {
+    let values = ["Basic a b c", "Basic a,b", "Basic ==abc"];
+
+    assert_strict_responses(&values, 401, "Request error: Invalid token type", "Bearer").await;
+}
+
 #[actix_web::test]
 async fn strict_mode_keeps_other_rejections() {
     let config = StatelessAuthConfig {
