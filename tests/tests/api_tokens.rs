@@ -121,6 +121,31 @@ async fn access_token_on_refresh_route_is_401() {
 }
 
 #[actix_web::test]
+async fn issued_tokens_expire_after_their_lifetimes() {
+    let api = Api::new().await;
+    let tokens = api.user_with_tokens("alice").await;
+    let user_id = api.user_id("alice").await;
+
+    let lifetimes: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT token_type, expires_at - created_at FROM api_tokens \
+         WHERE user_id = ? ORDER BY token_type",
+    )
+    .bind(user_id)
+    .fetch_all(&api.pool)
+    .await
+    .unwrap();
+
+    assert_eq!(tokens.expiry, 3600);
+    assert_eq!(
+        lifetimes,
+        [
+            ("access".to_owned(), 3600),
+            ("refresh".to_owned(), 365 * 24 * 3600)
+        ]
+    );
+}
+
+#[actix_web::test]
 async fn refresh_token_works_once() {
     let api = Api::new().await;
     let tokens = api.user_with_tokens("alice").await;
