@@ -2,6 +2,7 @@
 
 use std::any::{Any, TypeId, type_name};
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use actix_web::dev::{Extensions, Payload};
@@ -101,15 +102,37 @@ impl Authenticated {
     /// `scopes`.
     ///
     /// Guards check their own scopes here, because another guard of the same
-    /// request with the same token type may have started the authentication with
-    /// other scopes.
+    /// request with the same token type, or a middleware's extractor, may have
+    /// started the authentication with other scopes. That check runs outside the
+    /// loaders' future, so a panic in [`TokenMixin::has_scope`] is caught here and
+    /// becomes a logged 500, as it does inside the loaders.
     #[inline]
     pub(crate) fn require_scopes(&self, scopes: &[&str]) -> Result<(), StatelessAuthError> {
-        if scopes.iter().all(|scope| self.has_scope(scope)) {
+        if scopes.is_empty() {
             return Ok(());
         }
 
-        Err(StatelessAuthError::scope("Insufficient scope"))
+        self.require_listed_scopes(scopes)
+    }
+
+    /// Checks a non-empty list of scopes for [`require_scopes`](Self::require_scopes).
+    fn require_listed_scopes(&self, scopes: &[&str]) -> Result<(), StatelessAuthError> {
+        let granted = panic::catch_unwind(AssertUnwindSafe(|| {
+            scopes.iter().all(|scope| self.has_scope(scope))
+        }));
+
+        match granted {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StatelessAuthError::scope("Insufficient scope")),
+            Err(_) => {
+                log::error!(
+                    "TokenMixin::has_scope of {} panicked while a guard checked its scopes; \
+                     responded with 500",
+                    self.token_type_name()
+                );
+                Err(StatelessAuthError::server(crate::loaders::INTERNAL))
+            }
+        }
     }
 
     /// Reports whether the user loader's model is a `U`, without a dynamic call.

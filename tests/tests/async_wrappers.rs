@@ -1,0 +1,1177 @@
+//! The extractors of this crate inside actix-web's own wrappers (`Option`,
+//! `Result`, `Either`), panics in application code, loaders that a client
+//! abandons or that wake spuriously, and middleware that reads the
+//! authentication, as an actix-web user would combine them.
+
+mod log_capture;
+mod raw_http;
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{Logger, Next, from_fn};
+use actix_web::rt::time::timeout;
+use actix_web::{App, Either, FromRequest, HttpResponse, HttpServer, guard, test, web};
+use raw_http::Reply;
+use stateless_auth::{
+    Access, Authenticated, CurrentUser, OptionalUser, Refresh, StatelessAuthError,
+    StatelessAuthManager, TokenMixin, TokenRequired, TokenSpec, UserMixin, token_required,
+};
+use stateless_auth_tests::{Calls, Store, User, count_error_handler, counting_manager};
+
+/// An access token that must grant `admin`.
+struct Admin;
+
+impl TokenSpec for Admin {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["admin"];
+}
+
+/// Sends a GET for `uri` with `authorization`, if any, to an app with `manager`
+/// and the routes that `routes` adds, and returns the status and the body.
+async fn call(
+    manager: StatelessAuthManager,
+    routes: fn(&mut web::ServiceConfig),
+    uri: &str,
+    authorization: Option<&str>,
+) -> (u16, String) {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager))
+            .configure(routes),
+    )
+    .await;
+    let mut req = test::TestRequest::get().uri(uri);
+    if let Some(value) = authorization {
+        req = req.insert_header((header::AUTHORIZATION, value));
+    }
+
+    let response = test::call_service(&app, req.to_request()).await;
+
+    let status = response.status().as_u16();
+    let body = test::read_body(response).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn option_user(user: Option<CurrentUser<User>>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |user| user.name.clone())
+}
+
+async fn result_user(user: Result<CurrentUser<User>, actix_web::Error>) -> HttpResponse {
+    match user {
+        Ok(user) => HttpResponse::Ok().body(user.name.clone()),
+        Err(err) => {
+            let rejection = err.error_response();
+            let challenge = rejection
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .map_or("none", |value| value.to_str().unwrap());
+            HttpResponse::Ok().body(format!("err {} {challenge}", rejection.status().as_u16()))
+        }
+    }
+}
+
+async fn access_or_refresh(guard: Either<TokenRequired<Access>, TokenRequired<Refresh>>) -> String {
+    match guard {
+        Either::Left(_) => "access".to_owned(),
+        Either::Right(_) => "refresh".to_owned(),
+    }
+}
+
+async fn maybe_admin(admin: Option<TokenRequired<Admin>>, user: CurrentUser<User>) -> String {
+    format!("{} admin={}", user.name, admin.is_some())
+}
+
+#[token_required]
+async fn guarded_option_user(user: Option<CurrentUser<User>>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |user| user.name.clone())
+}
+
+async fn admin_or_user(branch: Either<TokenRequired<Admin>, CurrentUser<User>>) -> String {
+    match branch {
+        Either::Left(admin) => format!(
+            "admin {}",
+            admin.authenticated().user::<User>().unwrap().name
+        ),
+        Either::Right(user) => format!("user {}", user.name),
+    }
+}
+
+async fn result_guard_then_user(
+    guard: Result<TokenRequired<Access>, actix_web::Error>,
+    user: Result<CurrentUser<User>, actix_web::Error>,
+) -> String {
+    let status = |err: &actix_web::Error| err.error_response().status().as_u16();
+    match (guard, user) {
+        (Ok(_), Ok(user)) => format!("ok {}", user.name),
+        (Err(guard), Err(user)) => format!("err {} {}", status(&guard), status(&user)),
+        (guard, user) => format!("split {} {}", guard.is_ok(), user.is_ok()),
+    }
+}
+
+#[token_required(token_type = "refresh")]
+async fn refresh_with_wrapped_readers(
+    optional: OptionalUser<User>,
+    result: Result<CurrentUser<User>, actix_web::Error>,
+    either: Either<CurrentUser<User>, web::Bytes>,
+    user: CurrentUser<User>,
+) -> String {
+    let result = result.map_or_else(|_| "err".to_owned(), |user| user.name.clone());
+    let either = match either {
+        Either::Left(user) => user.name.clone(),
+        Either::Right(_) => "bytes".to_owned(),
+    };
+    let optional = optional.user().map_or("none", |user| &user.name);
+    format!("{} {optional} {result} {either}", user.name)
+}
+
+fn wrapper_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/option", web::get().to(option_user))
+        .route("/result", web::get().to(result_user))
+        .route("/either", web::get().to(access_or_refresh))
+        .route("/maybe_admin", web::get().to(maybe_admin))
+        .route("/guarded_option", web::get().to(guarded_option_user))
+        .route("/admin_or_user", web::get().to(admin_or_user))
+        .route("/result_pair", web::get().to(result_guard_then_user))
+        .route(
+            "/refresh_wrapped",
+            web::get().to(refresh_with_wrapped_readers),
+        );
+}
+
+#[actix_web::test]
+async fn option_user_is_none_for_any_rejection() {
+    let cases = [
+        // `on_unauthorized` receives every rejection, a missing header included.
+        (None, "anonymous", (0, 1)),
+        (Some("Bearer nobody"), "anonymous", (0, 1)),
+        (Some("Bearer expired-access"), "anonymous", (0, 1)),
+        (Some("Bearer a,b"), "anonymous", (0, 1)),
+        (Some("Bearer alice-access"), "alice", (1, 0)),
+        (Some("Bearer slow-alice-access"), "alice", (1, 0)),
+    ];
+
+    for (authorization, body, (authorized, unauthorized)) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call(
+            counting_manager(&store, &calls),
+            wrapper_routes,
+            "/option",
+            authorization,
+        )
+        .await;
+
+        assert_eq!(reply, (200, body.to_owned()), "{authorization:?}");
+        assert_eq!(calls.authorized(), authorized, "{authorization:?}");
+        assert_eq!(calls.unauthorized(), unauthorized, "{authorization:?}");
+    }
+}
+
+#[actix_web::test]
+async fn result_user_carries_rejection_response() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        counting_manager(&store, &calls),
+        wrapper_routes,
+        "/result",
+        Some("Bearer nobody"),
+    )
+    .await;
+
+    assert_eq!(
+        reply,
+        (200, r#"err 401 Bearer error="invalid_token""#.to_owned())
+    );
+    assert_eq!(calls.counts(), (0, 1, 0));
+}
+
+// NOTE: The second guard of `Either` finds the first guard's rejected
+// authentication and keeps it, logging two guards in conflict, so a refresh token
+// gets 401 here.
+#[actix_web::test]
+#[ignore = "known defect: Either of two guards never tries the second token type"]
+async fn either_guard_accepts_second_token_type() {
+    let cases = [
+        ("Bearer alice-access", (200, "access")),
+        ("Bearer alice-refresh", (200, "refresh")),
+    ];
+
+    for (authorization, (status, body)) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call(
+            counting_manager(&store, &calls),
+            wrapper_routes,
+            "/either",
+            Some(authorization),
+        )
+        .await;
+
+        assert_eq!(reply, (status, body.to_owned()), "{authorization}");
+    }
+}
+
+// NOTE: A guard checks its scopes inside the one authentication that the request's
+// extractors share, so its missing scope rejects `CurrentUser` too, even inside
+// `Option`.
+#[actix_web::test]
+#[ignore = "known defect: a scoped guard inside Option rejects its siblings with 403"]
+async fn optional_scoped_guard_leaves_user_accepted() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        counting_manager(&store, &calls),
+        wrapper_routes,
+        "/maybe_admin",
+        Some("Bearer alice-access"),
+    )
+    .await;
+
+    assert_eq!(reply, (200, "alice admin=false".to_owned()));
+}
+
+#[actix_web::test]
+async fn token_required_fills_option_user() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        counting_manager(&store, &calls),
+        wrapper_routes,
+        "/guarded_option",
+        Some("Bearer slow-alice-access"),
+    )
+    .await;
+
+    assert_eq!(reply, (200, "alice".to_owned()));
+    assert_eq!(store.loads(), (1, 1));
+    assert_eq!(calls.counts(), (1, 0, 0));
+}
+
+// NOTE: As with `Option`, the scoped guard's 403 is the shared outcome that the
+// `CurrentUser` branch reads.
+#[actix_web::test]
+#[ignore = "known defect: a scoped guard's 403 also rejects the other Either branch"]
+async fn either_scoped_guard_falls_back_to_user() {
+    let cases = [
+        ("Bearer admin-access", "admin alice"),
+        ("Bearer alice-access", "user alice"),
+    ];
+
+    for (authorization, body) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call(
+            counting_manager(&store, &calls),
+            wrapper_routes,
+            "/admin_or_user",
+            Some(authorization),
+        )
+        .await;
+
+        assert_eq!(reply, (200, body.to_owned()), "{authorization}");
+    }
+}
+
+#[actix_web::test]
+async fn result_guard_and_user_agree() {
+    // Each `Err` that the handler receives comes from the error handler, which
+    // responds with 418.
+    let cases = [
+        (None, "err 418 418", (0, 1, 2)),
+        (Some("Bearer nobody"), "err 418 418", (0, 1, 2)),
+        (Some("Bearer slow-alice-refresh"), "err 418 418", (0, 1, 2)),
+        (Some("Bearer slow-alice-access"), "ok alice", (1, 0, 0)),
+    ];
+
+    for (authorization, body, listeners) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+        let manager = count_error_handler(counting_manager(&store, &calls), &calls);
+
+        let reply = call(manager, wrapper_routes, "/result_pair", authorization).await;
+
+        assert_eq!(reply, (200, body.to_owned()), "{authorization:?}");
+        assert_eq!(calls.counts(), listeners, "{authorization:?}");
+        assert!(store.loads().0 <= 1, "{authorization:?}: loaders ran twice");
+    }
+}
+
+#[actix_web::test]
+async fn token_required_fills_wrapped_readers() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        counting_manager(&store, &calls),
+        wrapper_routes,
+        "/refresh_wrapped",
+        Some("Bearer slow-alice-refresh"),
+    )
+    .await;
+
+    assert_eq!(reply, (200, "alice alice alice alice".to_owned()));
+    assert_eq!(store.loads(), (1, 1));
+    assert_eq!(calls.counts(), (1, 0, 0));
+}
+
+#[actix_web::test]
+async fn option_user_error_handler_runs_once() {
+    let store = Store::standard();
+    let calls = Calls::default();
+    let manager = count_error_handler(counting_manager(&store, &calls), &calls);
+
+    let reply = call(manager, wrapper_routes, "/option", Some("Bearer nobody")).await;
+
+    assert_eq!(reply, (200, "anonymous".to_owned()));
+    assert_eq!(calls.counts(), (0, 1, 1));
+}
+
+/// A token whose loader put the token in its rejection message.
+const ECHOED_TOKEN: &str = "echoed-tok-Qv27";
+
+/// Token model of the panic and leak tests, which grants every scope but
+/// `explode`, where it panics.
+struct ProbeToken;
+
+impl TokenMixin for ProbeToken {
+    fn has_scope(&self, scope: &str) -> bool {
+        assert!(scope != "explode", "has_scope panicked on purpose");
+        true
+    }
+}
+
+/// User model of the panic and leak tests.
+struct ProbeUser;
+
+impl UserMixin for ProbeUser {}
+
+/// Creates a manager whose token loader accepts `scopes-panic` and puts
+/// [`ECHOED_TOKEN`] in its error message.
+fn probe_manager() -> StatelessAuthManager {
+    StatelessAuthManager::new(
+        async |token: &str, _: &str, _: &str| -> Result<Option<ProbeToken>, StatelessAuthError> {
+            match token {
+                "scopes-panic" => Ok(Some(ProbeToken)),
+                ECHOED_TOKEN => Err(StatelessAuthError::token(format!("Revoked token {token}"))),
+                _ => Ok(None),
+            }
+        },
+        async |_: &ProbeToken| Ok(Some(ProbeUser)),
+    )
+}
+
+/// An access token that must grant `explode`.
+struct Explode;
+
+impl TokenSpec for Explode {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["explode"];
+}
+
+async fn two_guards_second_scoped(_: TokenRequired<Access>, _: TokenRequired<Explode>) -> String {
+    "admitted".to_owned()
+}
+
+async fn option_probe(user: Option<CurrentUser<ProbeUser>>) -> String {
+    format!("some={}", user.is_some())
+}
+
+#[token_required(scopes("explode"))]
+async fn explode_route() -> String {
+    "admitted".to_owned()
+}
+
+fn probe_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/two_guards", web::get().to(two_guards_second_scoped))
+        .route("/option_probe", web::get().to(option_probe))
+        .route("/explode", web::get().to(explode_route));
+}
+
+#[actix_web::test]
+async fn has_scope_panic_in_later_guard_gets_500() {
+    let reply = call(
+        probe_manager(),
+        probe_routes,
+        "/two_guards",
+        Some("Bearer scopes-panic"),
+    )
+    .await;
+
+    assert_eq!(reply.0, 500, "{reply:?}");
+    assert_eq!(
+        reply.1,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+}
+
+/// Extracts `OptionalUser` before the handler runs, as a logging middleware would.
+async fn read_user_first(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let _ = req.extract::<OptionalUser<ProbeUser>>().await;
+
+    next.call(req).await
+}
+
+#[actix_web::test]
+async fn has_scope_panic_after_middleware_gets_500() {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(probe_manager()))
+            .wrap(from_fn(read_user_first))
+            .configure(probe_routes),
+    )
+    .await;
+    let req = test::TestRequest::get()
+        .uri("/explode")
+        .insert_header((header::AUTHORIZATION, "Bearer scopes-panic"))
+        .to_request();
+
+    let response = test::call_service(&app, req).await;
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        test::read_body(response).await,
+        r#"{"error":"Server error: Internal server error"}"#
+    );
+}
+
+// NOTE: actix-web 4.18.1 logs the `Display` output of the error that `Option<T>`
+// discards, at debug level, and that output contains a loader's message in full.
+#[actix_web::test]
+#[ignore = "known defect: Option<CurrentUser> logs a loader's message with its token"]
+async fn option_user_rejection_keeps_token_out_of_log() {
+    log_capture::install();
+
+    let reply = call(
+        probe_manager(),
+        probe_routes,
+        "/option_probe",
+        Some(&format!("Bearer {ECHOED_TOKEN}")),
+    )
+    .await;
+
+    assert_eq!(reply, (200, "some=false".to_owned()));
+    log_capture::assert_no_line_contains(&[ECHOED_TOKEN]);
+}
+
+/// Time a raw exchange or a request may take before the test fails.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Tokens of the server tests. Each carries a suffix that no log line may contain.
+const ALICE: &str = "alice-srv-Qv27";
+const TOKEN_LOADER_PANICS: &str = "token-panic-Qv27";
+const USER_LOADER_PANICS: &str = "user-panic-Qv27";
+const EXPIRY_PANICS: &str = "expiry-panic-Qv27";
+const ACTIVITY_PANICS: &str = "active-panic-Qv27";
+const LISTENER_PANICS: &str = "listener-panic-Qv27";
+const HANDLER_PANICS: &str = "handler-panic-Qv27";
+const HANGS: &str = "hangs-srv-Qv27";
+const SLOW: &str = "slow-srv-Qv27";
+const SLEEPS: &str = "sleeps-srv-Qv27";
+const SERVER_TOKENS: [&str; 10] = [
+    SLEEPS,
+    ALICE,
+    TOKEN_LOADER_PANICS,
+    USER_LOADER_PANICS,
+    EXPIRY_PANICS,
+    ACTIVITY_PANICS,
+    LISTENER_PANICS,
+    HANDLER_PANICS,
+    HANGS,
+    SLOW,
+];
+
+/// What the loaders, listeners and error handler of the server tests did.
+#[derive(Default)]
+struct Counts {
+    loads: AtomicUsize,
+    /// Loader futures dropped before they completed.
+    abandoned: AtomicUsize,
+    /// Loader futures that completed.
+    completed: AtomicUsize,
+    authorized: AtomicUsize,
+    rejected: AtomicUsize,
+    handled: AtomicUsize,
+}
+
+/// Increments `abandoned` when dropped before it is disarmed.
+struct AbandonGuard {
+    counts: Arc<Counts>,
+    armed: bool,
+}
+
+impl Drop for AbandonGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.counts.abandoned.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A future that wakes its task `spurious` times without being ready, then waits
+/// for a timer.
+struct SpuriousWakes {
+    spurious: usize,
+    timer: Pin<Box<actix_web::rt::time::Sleep>>,
+}
+
+impl Future for SpuriousWakes {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if self.spurious > 0 {
+            self.spurious -= 1;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+
+        self.timer.as_mut().poll(cx)
+    }
+}
+
+/// Token model of the server tests.
+struct ServerToken {
+    user: &'static str,
+    expiry_panics: bool,
+}
+
+impl TokenMixin for ServerToken {
+    fn is_expired(&self, _: &str, _: &str) -> bool {
+        assert!(!self.expiry_panics, "is_expired panicked on purpose");
+        false
+    }
+}
+
+/// User model of the server tests.
+struct ServerUser {
+    name: &'static str,
+}
+
+impl UserMixin for ServerUser {
+    fn is_active(&self) -> bool {
+        assert!(
+            self.name != "inactive-panic",
+            "is_active panicked on purpose"
+        );
+        true
+    }
+}
+
+/// Loads the token model of `token`, counting the loads and the loader futures
+/// that complete or are dropped before they complete. [`SLOW`] wakes its task a
+/// few times without being ready, then waits 1 to 7 ms on a timer, both varying
+/// with the number of loads so far.
+async fn load_server_token(
+    counts: &Arc<Counts>,
+    token: &str,
+) -> Result<Option<ServerToken>, StatelessAuthError> {
+    counts.loads.fetch_add(1, Ordering::SeqCst);
+    let mut guard = AbandonGuard {
+        counts: Arc::clone(counts),
+        armed: true,
+    };
+    let row = |user, expiry_panics| {
+        Some(ServerToken {
+            user,
+            expiry_panics,
+        })
+    };
+
+    let loaded = match token {
+        ALICE | LISTENER_PANICS => Ok(row("alice", false)),
+        TOKEN_LOADER_PANICS => panic!("the token loader panicked on purpose"),
+        USER_LOADER_PANICS => Ok(row("user-loader-panic", false)),
+        EXPIRY_PANICS => Ok(row("alice", true)),
+        ACTIVITY_PANICS => Ok(row("inactive-panic", false)),
+        HANDLER_PANICS => Err(StatelessAuthError::new(
+            "Short and stout",
+            StatusCode::IM_A_TEAPOT,
+            stateless_auth::ErrorKind::Request,
+        )),
+        HANGS => {
+            std::future::pending::<()>().await;
+            Ok(None)
+        }
+        SLEEPS => {
+            actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+            Ok(row("alice", false))
+        }
+        SLOW => {
+            let spurious = counts.loads.load(Ordering::SeqCst) % 4;
+            let delay = Duration::from_millis(1 + (counts.loads.load(Ordering::SeqCst) % 7) as u64);
+            SpuriousWakes {
+                spurious,
+                timer: Box::pin(actix_web::rt::time::sleep(delay)),
+            }
+            .await;
+            Ok(row("alice", false))
+        }
+        _ => Ok(None),
+    };
+    guard.armed = false;
+    counts.completed.fetch_add(1, Ordering::SeqCst);
+    loaded
+}
+
+fn server_manager(counts: &Arc<Counts>) -> StatelessAuthManager {
+    let loader_counts = Arc::clone(counts);
+    let authorized = Arc::clone(counts);
+    let rejected = Arc::clone(counts);
+    let handled = Arc::clone(counts);
+
+    StatelessAuthManager::new(
+        async move |token: &str, _: &str, _: &str| load_server_token(&loader_counts, token).await,
+        async |token: &ServerToken| {
+            assert!(
+                token.user != "user-loader-panic",
+                "the user loader panicked on purpose"
+            );
+            Ok(Some(ServerUser { name: token.user }))
+        },
+    )
+    .on_authorized(move |req, _| {
+        authorized.authorized.fetch_add(1, Ordering::SeqCst);
+        let listener_panics = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .is_some_and(|value| value.as_bytes().ends_with(LISTENER_PANICS.as_bytes()));
+        assert!(
+            !listener_panics,
+            "the on_authorized listener panicked on purpose"
+        );
+    })
+    .on_unauthorized(move |_, _| {
+        rejected.rejected.fetch_add(1, Ordering::SeqCst);
+    })
+    .error_handler(move |err, _| {
+        handled.handled.fetch_add(1, Ordering::SeqCst);
+        assert!(
+            err.code() != StatusCode::IM_A_TEAPOT,
+            "the error handler panicked on purpose"
+        );
+        err.into()
+    })
+}
+
+#[token_required]
+async fn server_me(user: CurrentUser<ServerUser>) -> HttpResponse {
+    HttpResponse::Ok().body(user.name)
+}
+
+async fn server_optional(user: OptionalUser<ServerUser>) -> HttpResponse {
+    HttpResponse::Ok().body(user.user().map_or("stranger", |user| user.name))
+}
+
+async fn server_option(user: Option<CurrentUser<ServerUser>>) -> HttpResponse {
+    HttpResponse::Ok().body(user.map_or("none", |user| user.name))
+}
+
+async fn server_siblings(
+    _: TokenRequired<Access>,
+    user: CurrentUser<ServerUser>,
+    optional: OptionalUser<ServerUser>,
+) -> HttpResponse {
+    let same = optional.user().is_some_and(|other| other.name == user.name);
+    HttpResponse::Ok().body(format!("{} {same}", user.name))
+}
+
+/// A real server on 127.0.0.1 with two workers.
+struct Server {
+    addr: SocketAddr,
+    handle: ServerHandle,
+    counts: Arc<Counts>,
+}
+
+impl Server {
+    fn start() -> Server {
+        log_capture::install();
+        let counts = Arc::new(Counts::default());
+        let manager = web::Data::new(server_manager(&counts));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(manager.clone())
+                .wrap(Logger::default())
+                .route("/me", web::get().to(server_me))
+                .route("/optional", web::get().to(server_optional))
+                .route("/option", web::get().to(server_option))
+                .route("/siblings", web::get().to(server_siblings))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+
+        Server {
+            addr,
+            handle,
+            counts,
+        }
+    }
+
+    fn count(&self, counter: fn(&Counts) -> &AtomicUsize) -> usize {
+        counter(&self.counts).load(Ordering::SeqCst)
+    }
+
+    async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Builds a keep-alive GET request for `path` with `token` as bearer token.
+fn raw_get(path: &str, token: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n")
+        .into_bytes()
+}
+
+/// Writes `bytes` on one new connection and reads `replies` replies from it, each
+/// framed by `Content-Length`.
+async fn exchange(addr: SocketAddr, bytes: Vec<u8>, replies: usize) -> Vec<Reply> {
+    let read = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+        stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        stream.write_all(&bytes).unwrap();
+        let mut buffer = Vec::new();
+        (0..replies)
+            .map(|_| read_reply(&mut stream, &mut buffer))
+            .collect()
+    });
+
+    read.await.unwrap()
+}
+
+/// Reads one reply from `stream`, keeping bytes of the next in `buffer`.
+fn read_reply(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Reply {
+    let mut chunk = [0; 4096];
+    let split = loop {
+        if let Some(split) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
+            break split;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => {
+                return Reply {
+                    status: 0,
+                    head: String::from_utf8_lossy(buffer).into_owned(),
+                    body: Vec::new(),
+                };
+            }
+            Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let mut reply = Reply {
+        status,
+        head,
+        body: Vec::new(),
+    };
+    let length: usize = reply
+        .header("content-length")
+        .map_or(0, |value| value.parse().unwrap());
+    while buffer.len() < split + 4 + length {
+        let read = stream.read(&mut chunk).unwrap();
+        assert!(read > 0, "connection closed inside a body: {reply:?}");
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    reply.body = buffer[split + 4..split + 4 + length].to_vec();
+    buffer.drain(..split + 4 + length);
+    reply
+}
+
+#[actix_web::test]
+async fn panics_get_500_and_keep_connection_serving() {
+    let server = Server::start();
+    let cases = [
+        ("token loader", "/me", TOKEN_LOADER_PANICS, 500),
+        ("user loader", "/me", USER_LOADER_PANICS, 500),
+        ("is_expired", "/me", EXPIRY_PANICS, 500),
+        ("is_active", "/me", ACTIVITY_PANICS, 500),
+        ("error handler", "/me", HANDLER_PANICS, 500),
+        ("listener", "/me", LISTENER_PANICS, 200),
+        (
+            "optional token loader",
+            "/optional",
+            TOKEN_LOADER_PANICS,
+            500,
+        ),
+        ("siblings user loader", "/siblings", USER_LOADER_PANICS, 500),
+        ("option user loader", "/option", USER_LOADER_PANICS, 200),
+    ];
+
+    for (name, path, token, status) in cases {
+        let mut bytes = raw_get(path, token);
+        bytes.extend(raw_get("/me", ALICE));
+
+        let replies = exchange(server.addr, bytes, 2).await;
+
+        assert_eq!(replies[0].status, status, "{name}: {:?}", replies[0]);
+        assert_eq!(replies[1].status, 200, "{name}: second {:?}", replies[1]);
+        assert_eq!(replies[1].text(), "alice", "{name}");
+    }
+    let rejected = server.count(|counts| &counts.rejected);
+    server.stop().await;
+
+    // Every case but the listener's is one rejection.
+    assert_eq!(rejected, cases.len() - 1);
+    log_capture::assert_no_line_contains(&SERVER_TOKENS);
+}
+
+/// Polls `counter` every 10 ms until it reaches `target`, for at most 2 seconds,
+/// and returns its last value.
+async fn wait_for(counter: &AtomicUsize, target: usize) -> usize {
+    for _ in 0..200 {
+        let count = counter.load(Ordering::SeqCst);
+        if count >= target {
+            return count;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    counter.load(Ordering::SeqCst)
+}
+
+/// Sends a GET for `path` with `token` on a new connection, and closes the
+/// connection once the loader has started, without reading a reply.
+async fn send_and_disconnect(server: &Server, path: &str, token: &str) {
+    let addr = server.addr;
+    let bytes = raw_get(path, token);
+    let stream = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+        stream.write_all(&bytes).unwrap();
+        stream
+    })
+    .await
+    .unwrap();
+
+    let started = wait_for(&server.counts.loads, 1).await;
+    stream.shutdown(std::net::Shutdown::Both).unwrap();
+    drop(stream);
+
+    assert_eq!(started, 1, "the loader never started");
+}
+
+#[actix_web::test]
+async fn disconnected_client_leaves_loader_to_finish() {
+    let server = Server::start();
+    let counts = Arc::clone(&server.counts);
+
+    send_and_disconnect(&server, "/me", SLEEPS).await;
+    let completed = wait_for(&counts.completed, 1).await;
+    let authorized = wait_for(&counts.authorized, 1).await;
+    server.stop().await;
+
+    // NOTE: actix-web 4.18.1 keeps serving a request whose client closed the
+    // connection until its response is written, so the loader completes and the
+    // listener reports an outcome that no client reads.
+    assert_eq!(completed, 1);
+    assert_eq!(authorized, 1);
+    assert_eq!(counts.rejected.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.abandoned.load(Ordering::SeqCst), 0);
+}
+
+#[actix_web::test]
+async fn stopped_server_drops_abandoned_hanging_loader() {
+    let server = Server::start();
+    let counts = Arc::clone(&server.counts);
+
+    send_and_disconnect(&server, "/optional", HANGS).await;
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let pending = counts.abandoned.load(Ordering::SeqCst);
+    server.stop().await;
+    let abandoned = wait_for(&counts.abandoned, 1).await;
+
+    assert_eq!(pending, 0, "the loader was dropped while its server ran");
+    assert_eq!(abandoned, 1, "the hanging loader outlived its server");
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.rejected.load(Ordering::SeqCst), 0);
+}
+
+/// Sends a GET with `token` and returns the status and body, or `None` when the
+/// request failed or timed out.
+async fn fetch(client: &awc::Client, url: &str, token: &str) -> Option<(u16, String)> {
+    let exchange = async {
+        let mut response = client.get(url).bearer_auth(token).send().await.ok()?;
+        let body = response.body().await.ok()?;
+        Some((
+            response.status().as_u16(),
+            String::from_utf8_lossy(&body).into_owned(),
+        ))
+    };
+
+    actix_web::rt::time::timeout(IO_TIMEOUT, exchange)
+        .await
+        .ok()
+        .flatten()
+}
+
+#[actix_web::test]
+async fn concurrent_spurious_wakeups_report_once_each() {
+    const REQUESTS_PER_ROUTE: usize = 30;
+    let server = Server::start();
+    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
+    let routes = [
+        ("/me", "alice"),
+        ("/siblings", "alice true"),
+        ("/optional", "alice"),
+        ("/option", "alice"),
+    ];
+    let requests = routes.iter().flat_map(|&(path, body)| {
+        let url = format!("http://{}{path}", server.addr);
+        let client = &client;
+        (0..REQUESTS_PER_ROUTE).map(move |index| {
+            let url = url.clone();
+            let token = if index % 3 == 0 { ALICE } else { SLOW };
+            async move { (fetch(client, &url, token).await, body) }
+        })
+    });
+
+    let replies = actix_web::rt::time::timeout(
+        Duration::from_secs(30),
+        futures_util::future::join_all(requests),
+    )
+    .await
+    .expect("the requests did not complete within 30 seconds");
+    let counts = Arc::clone(&server.counts);
+    server.stop().await;
+
+    let total = routes.len() * REQUESTS_PER_ROUTE;
+    for (reply, body) in &replies {
+        assert_eq!(reply.as_ref(), Some(&(200, (*body).to_owned())));
+    }
+    assert_eq!(counts.loads.load(Ordering::SeqCst), total);
+    assert_eq!(counts.completed.load(Ordering::SeqCst), total);
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), total);
+    assert_eq!(counts.rejected.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.abandoned.load(Ordering::SeqCst), 0);
+    log_capture::assert_no_line_contains(&SERVER_TOKENS);
+}
+
+/// Responds with 504 when the rest of the chain takes more than 50 ms. With
+/// `x-read-user`, it then extracts `OptionalUser` and names the user in the body.
+async fn time_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request = req.request().clone();
+    let read_user = req.headers().contains_key("x-read-user");
+
+    let Ok(response) = timeout(Duration::from_millis(50), next.call(req)).await else {
+        let name = match read_user {
+            true => OptionalUser::<ServerUser>::extract(&request)
+                .await
+                .ok()
+                .and_then(|user| user.user().map(|user| user.name))
+                .unwrap_or("stranger"),
+            false => "unread",
+        };
+        let response = HttpResponse::GatewayTimeout().body(format!("timed out; {name}"));
+        return Ok(ServiceResponse::new(request, response));
+    };
+    response.map(ServiceResponse::map_into_boxed_body)
+}
+
+/// Sends a GET for `/me` with [`SLEEPS`] through [`time_limit`], with
+/// `x-read-user` if `read_user`, and returns the reply and the counts.
+async fn call_with_time_limit(read_user: bool) -> ((u16, String), Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(server_manager(&counts)))
+            // On the resource, because a request cloned before routing makes
+            // actix-web's router panic.
+            .service(
+                web::resource("/me")
+                    .wrap(from_fn(time_limit))
+                    .route(web::get().to(server_me)),
+            ),
+    )
+    .await;
+    let mut req = test::TestRequest::get()
+        .uri("/me")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {SLEEPS}")));
+    if read_user {
+        req = req.insert_header(("x-read-user", "1"));
+    }
+
+    let response = test::call_service(&app, req.to_request()).await;
+
+    let status = response.status().as_u16();
+    let body = test::read_body(response).await;
+    let reply = (status, String::from_utf8_lossy(&body).into_owned());
+    (reply, counts)
+}
+
+#[actix_web::test]
+async fn timed_out_guard_leaves_loaders_to_later_reader() {
+    let (reply, counts) = call_with_time_limit(true).await;
+
+    assert_eq!(reply, (504, "timed out; alice".to_owned()));
+    assert_eq!(counts.loads.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.completed.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.rejected.load(Ordering::SeqCst), 0);
+}
+
+#[actix_web::test]
+async fn timed_out_guard_drops_loaders_with_request() {
+    let (reply, counts) = call_with_time_limit(false).await;
+
+    assert_eq!(reply, (504, "timed out; unread".to_owned()));
+    assert_eq!(counts.loads.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.abandoned.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), 0);
+    assert_eq!(counts.rejected.load(Ordering::SeqCst), 0);
+}
+
+/// Extracts `OptionalUser` before the handler and ignores the result, as a
+/// logging middleware would.
+async fn read_store_user_first(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let _ = req.extract::<OptionalUser<User>>().await;
+
+    next.call(req).await
+}
+
+/// Admits a request whose completed authentication grants `admin`.
+fn admin_guard(ctx: &guard::GuardContext<'_>) -> bool {
+    Authenticated::from_extensions(&ctx.req_data()).is_some_and(|auth| auth.has_scope("admin"))
+}
+
+async fn admin_panel(user: CurrentUser<User>) -> String {
+    format!("admin panel {}", user.name)
+}
+
+async fn user_panel(user: OptionalUser<User>) -> String {
+    format!(
+        "user panel {}",
+        user.user().map_or("stranger", |user| &user.name)
+    )
+}
+
+#[token_required]
+async fn guarded_fallback(user: CurrentUser<User>) -> HttpResponse {
+    HttpResponse::NotFound().body(format!("no such page, {}", user.name))
+}
+
+/// Sends a GET for `uri` with `authorization`, if any, to an app whose
+/// middleware extracts the user first, with a route guard and a default service
+/// that read the authentication.
+async fn call_guarded_app(
+    store: &Arc<Store>,
+    calls: &Calls,
+    uri: &str,
+    authorization: Option<&str>,
+) -> (u16, String) {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(counting_manager(store, calls)))
+            .wrap(from_fn(read_store_user_first))
+            .service(
+                web::resource("/panel")
+                    .route(
+                        web::get()
+                            .guard(guard::fn_guard(admin_guard))
+                            .to(admin_panel),
+                    )
+                    .route(web::get().to(user_panel)),
+            )
+            .default_service(web::to(guarded_fallback)),
+    )
+    .await;
+    let mut req = test::TestRequest::get().uri(uri);
+    if let Some(value) = authorization {
+        req = req.insert_header((header::AUTHORIZATION, value));
+    }
+
+    let response = test::call_service(&app, req.to_request()).await;
+
+    let status = response.status().as_u16();
+    let body = test::read_body(response).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[actix_web::test]
+async fn route_guard_reads_middleware_authentication() {
+    let cases = [
+        (Some("Bearer admin-access"), "admin panel alice"),
+        (Some("Bearer slow-alice-access"), "user panel alice"),
+        (None, "user panel stranger"),
+    ];
+
+    for (authorization, body) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call_guarded_app(&store, &calls, "/panel", authorization).await;
+
+        assert_eq!(reply, (200, body.to_owned()), "{authorization:?}");
+        let loads = usize::from(authorization.is_some());
+        assert_eq!(store.loads(), (loads, loads), "{authorization:?}");
+        assert_eq!(calls.counts(), (loads, 0, 0), "{authorization:?}");
+    }
+}
+
+#[actix_web::test]
+async fn default_service_guard_reuses_middleware_authentication() {
+    let cases = [
+        (
+            Some("Bearer slow-alice-access"),
+            (404, "no such page, alice"),
+            (1, 0),
+        ),
+        (Some("Bearer nobody"), (401, ""), (0, 1)),
+        (None, (400, ""), (0, 1)),
+    ];
+
+    for (authorization, (status, body), listeners) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call_guarded_app(&store, &calls, "/missing", authorization).await;
+
+        assert_eq!(reply.0, status, "{authorization:?}: {reply:?}");
+        if status == 404 {
+            assert_eq!(reply.1, body, "{authorization:?}");
+        }
+        assert!(store.loads().0 <= 1, "{authorization:?}: loaders ran twice");
+        assert_eq!(
+            (calls.authorized(), calls.unauthorized()),
+            listeners,
+            "{authorization:?}"
+        );
+    }
+}
