@@ -9,7 +9,8 @@
 //! which spares a second look-up when they complete at once. A rejected
 //! credentials header is reported by the extractor that finds it, when it starts.
 
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
 use actix_web::{HttpMessage, HttpRequest, web};
 
@@ -38,11 +39,121 @@ pub(crate) struct AuthSlot {
 enum State {
     /// Just stored by the extractor that is starting authentication.
     Vacant,
-    /// The loaders are running. The waker is that of the last poll that found
-    /// them pending, to wake if the future is dropped before it completes.
-    Pending(AuthFuture, Option<Waker>),
+    /// The loaders are running, and these tasks found them pending.
+    Pending(AuthFuture, Waiters),
     /// The outcome is known and reported.
     Reported(Result<Authenticated, Rejection>),
+}
+
+/// The wakers of the tasks that found the loaders pending.
+///
+/// Usually that is the request's own task alone, which polls the loaders with its
+/// own waker. A task of its own that extracts from a clone of the request, such as
+/// one that a middleware spawned, makes two. The loaders' future keeps only the
+/// waker of its last poll, and that task may give up and never poll again, so the
+/// loaders are then polled with a waker that wakes every waiting task.
+#[derive(Default)]
+struct Waiters {
+    first: Option<Waker>,
+    /// Every waiting task, once a second one has joined. `None`, without an
+    /// allocation, on the usual request.
+    more: Option<Box<MoreWaiters>>,
+}
+
+/// The waiting tasks of a request that more than one task extracts from.
+struct MoreWaiters {
+    /// Every waiting task, the first included.
+    all: Vec<Waker>,
+    /// A waker that wakes every task in `all`.
+    shared: Waker,
+}
+
+impl Waiters {
+    /// Creates the list with the task of `waker`.
+    fn of(waker: &Waker) -> Self {
+        Waiters {
+            first: Some(waker.clone()),
+            more: None,
+        }
+    }
+
+    /// Returns the waker to poll the loaders with for the task of `waker`, after
+    /// adding that task: a waker that wakes every waiting task once there are two.
+    /// While the task waits alone it returns `None`, and the task polls with its
+    /// own waker and then calls [`keep`](Self::keep).
+    fn shared_waker(&mut self, waker: &Waker) -> Option<Waker> {
+        let first = self.first.as_ref()?;
+        if self.more.is_none() && first.will_wake(waker) {
+            return None;
+        }
+
+        let more = match &mut self.more {
+            Some(more) => {
+                more.join(waker);
+                more
+            }
+            None => {
+                let all = vec![first.clone(), waker.clone()];
+                self.more.insert(Box::new(MoreWaiters::new(all)))
+            }
+        };
+        Some(more.shared.clone())
+    }
+
+    /// Keeps `waker` as that of the one waiting task, for which
+    /// [`shared_waker`](Self::shared_waker) returned `None`.
+    fn keep(&mut self, waker: &Waker) {
+        if self.first.is_none() {
+            self.first = Some(waker.clone());
+        }
+    }
+
+    /// Wakes every kept task except that of `current`, which is running.
+    fn wake_except(self, current: Option<&Waker>) {
+        let wake = |waker: Waker| {
+            if !current.is_some_and(|current| waker.will_wake(current)) {
+                waker.wake();
+            }
+        };
+
+        match self.more {
+            Some(more) => more.all.into_iter().for_each(wake),
+            None => self.first.into_iter().for_each(wake),
+        }
+    }
+}
+
+impl MoreWaiters {
+    fn new(all: Vec<Waker>) -> Self {
+        let shared = Waker::from(Arc::new(WakeAll(all.clone())));
+
+        MoreWaiters { all, shared }
+    }
+
+    /// Adds the task of `waker`, unless a kept waker already wakes it.
+    fn join(&mut self, waker: &Waker) {
+        if self.all.iter().any(|kept| kept.will_wake(waker)) {
+            return;
+        }
+
+        self.all.push(waker.clone());
+        *self = MoreWaiters::new(std::mem::take(&mut self.all));
+    }
+}
+
+/// A waker that wakes several tasks.
+struct WakeAll(Vec<Waker>);
+
+impl Wake for WakeAll {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        for waker in &self.0 {
+            waker.wake_by_ref();
+        }
+    }
 }
 
 impl AuthSlot {
@@ -141,14 +252,14 @@ pub(crate) fn start(
     let outcome = match (begin(req, manager, requirement), cx) {
         (Err(rejection), _) => Err(rejection),
         (Ok(future), None) => {
-            fill(slot, State::Pending(future, None));
+            fill(slot, State::Pending(future, Waiters::default()));
             return Started::Waiting;
         }
         // The loaders never receive the request, so they may run while its
         // extensions are borrowed.
         (Ok(mut future), Some(cx)) => match poll_loaders(req, &mut future, cx) {
             Poll::Pending => {
-                fill(slot, State::Pending(future, Some(cx.waker().clone())));
+                fill(slot, State::Pending(future, Waiters::of(cx.waker())));
                 return Started::Pending;
             }
             Poll::Ready(outcome) => outcome,
@@ -263,31 +374,19 @@ fn keep_earlier(
     Err(StatelessAuthError::server(INTERNAL))
 }
 
-/// Replaces the state of `slot` by `state`, and wakes the extractor that last
-/// found the replaced loaders pending.
+/// Replaces the state of `slot` by `state`, and wakes the extractors that found
+/// the replaced loaders pending.
 ///
 /// Dropping the loaders' future cancels that run of them, and drops the waker
-/// that it registered too, so the extractor waiting for it would never be woken.
-/// Woken, it polls the slot again and finds the new state.
+/// that it registered too, so the extractors waiting for it would never be woken.
+/// Woken, they poll the slot again and find the new state.
 fn cancel(slot: &mut AuthSlot, state: State) {
     let replaced = std::mem::replace(&mut slot.state, state);
 
-    if let State::Pending(future, Some(waker)) = replaced {
+    if let State::Pending(future, waiters) = replaced {
         drop(future);
-        waker.wake();
+        waiters.wake_except(None);
     }
-}
-
-/// Keeps `waker` as the one to wake if the loaders' future is dropped, cloning it
-/// only when it wakes another task than the one kept.
-fn remember(waiting: &mut Option<Waker>, waker: &Waker) {
-    if let Some(kept) = waiting
-        && kept.will_wake(waker)
-    {
-        return;
-    }
-
-    *waiting = Some(waker.clone());
 }
 
 /// The cause of a conflict between a guard's authentication and a later start in
@@ -338,7 +437,7 @@ pub(crate) fn poll(
     manager: &mut LazyManager<'_>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<Authenticated, StatelessAuthError>> {
-    let (outcome, requirement, report) = {
+    let (outcome, requirement, report, waiters) = {
         let mut extensions = req.extensions_mut();
         let Some(slot) = extensions.get_mut::<AuthSlot>() else {
             return Poll::Ready(Err(never_started(req)));
@@ -347,20 +446,36 @@ pub(crate) fn poll(
         let (outcome, completed) = match &mut slot.state {
             State::Vacant => return Poll::Ready(Err(never_started(req))),
             State::Reported(outcome) => (outcome.clone(), false),
-            State::Pending(future, waiting) => match poll_loaders(req, future, cx) {
-                Poll::Pending => {
-                    remember(waiting, cx.waker());
-                    return Poll::Pending;
+            State::Pending(future, waiters) => {
+                let polled = match waiters.shared_waker(cx.waker()) {
+                    Some(shared) => poll_loaders(req, future, &mut Context::from_waker(&shared)),
+                    None => poll_loaders(req, future, cx),
+                };
+                match polled {
+                    Poll::Pending => {
+                        waiters.keep(cx.waker());
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(outcome) => (outcome, true),
                 }
-                Poll::Ready(outcome) => (outcome, true),
-            },
+            }
         };
+        let mut waiters = None;
         if completed {
-            slot.state = State::Reported(outcome.clone());
+            let replaced = std::mem::replace(&mut slot.state, State::Reported(outcome.clone()));
+            if let State::Pending(_, replaced) = replaced {
+                waiters = Some(replaced);
+            }
         }
         let report = completed && (slot.authorized_listeners || outcome.is_err());
-        (outcome, slot.requirement, report)
+        (outcome, slot.requirement, report, waiters)
     };
+
+    // The loaders may have completed without a wake, in a poll that another
+    // cause started, so the other waiting tasks are woken here.
+    if let Some(waiters) = waiters {
+        waiters.wake_except(Some(cx.waker()));
+    }
 
     let outcome = outcome.map_err(|rejection| match manager.get() {
         Some(manager) => rejection.into_error(manager, requirement),

@@ -720,6 +720,13 @@ impl Server {
                 .route("/optional", web::get().to(server_optional))
                 .route("/option", web::get().to(server_option))
                 .route("/siblings", web::get().to(server_siblings))
+                // On the resource, because a request cloned before routing makes
+                // actix-web's router panic.
+                .service(
+                    web::resource("/audited")
+                        .wrap(from_fn(audit_in_background))
+                        .route(web::get().to(server_me)),
+                )
         })
         .workers(2)
         .disable_signals()
@@ -1174,4 +1181,81 @@ async fn default_service_guard_reuses_middleware_authentication() {
             "{authorization:?}"
         );
     }
+}
+
+/// Starts extracting `OptionalUser` in a task of its own, as a middleware that
+/// audits requests in the background would, then calls the rest of the chain.
+/// With `x-audit-ms`, the task gives up after that many milliseconds.
+async fn audit_in_background(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request = req.request().clone();
+    let limit = req
+        .headers()
+        .get("x-audit-ms")
+        .and_then(|value| value.to_str().ok()?.parse().ok())
+        .map_or(IO_TIMEOUT, Duration::from_millis);
+    let audit = actix_web::rt::spawn(async move {
+        let user = timeout(limit, OptionalUser::<ServerUser>::extract(&request)).await;
+        user.ok()?.ok()?.user().map(|user| user.name)
+    });
+
+    let response = next.call(req).await?;
+    let audited = audit.await.ok().flatten().unwrap_or("stranger");
+    let (request, response) = response.into_parts();
+    let mut response = response.map_into_boxed_body();
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-audited"),
+        header::HeaderValue::from_static(audited),
+    );
+    Ok(ServiceResponse::new(request, response))
+}
+
+// A real server, because `actix_web::test` polls the request's future whenever any
+// task of the test's runtime wakes, which hides a task that is never woken.
+#[actix_web::test]
+async fn background_reader_and_guard_both_wake() {
+    let server = Server::start();
+    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
+    let url = format!("http://{}/audited", server.addr);
+
+    let sent = client.get(&url).bearer_auth(SLEEPS).send();
+    let response = timeout(Duration::from_secs(3), sent).await;
+    let counts = Arc::clone(&server.counts);
+    server.stop().await;
+
+    let response = response
+        .expect("a task waiting for the shared loaders was never woken")
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("x-audited").unwrap(), "alice");
+    assert_eq!(counts.loads.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn abandoned_background_reader_leaves_guard_woken() {
+    let server = Server::start();
+    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
+    let url = format!("http://{}/audited", server.addr);
+
+    // The audit task polls the loaders last, then gives up long before they
+    // complete, 300 ms after they start.
+    let sent = client
+        .get(&url)
+        .bearer_auth(SLEEPS)
+        .insert_header(("x-audit-ms", "20"))
+        .send();
+    let response = timeout(Duration::from_secs(3), sent).await;
+    let counts = Arc::clone(&server.counts);
+    server.stop().await;
+
+    let response = response
+        .expect("the guard waiting for the shared loaders was never woken")
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers().get("x-audited").unwrap(), "stranger");
+    assert_eq!(counts.loads.load(Ordering::SeqCst), 1);
+    assert_eq!(counts.authorized.load(Ordering::SeqCst), 1);
 }
