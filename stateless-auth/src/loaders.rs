@@ -20,11 +20,15 @@ use crate::rejection::Rejection;
 /// The message of every 500 that the library produces itself; details go to the log.
 pub(crate) const INTERNAL: &str = "Internal server error";
 
-/// The checks of one authentication, resolved against the configuration.
+/// The token type and scheme of one authentication, resolved against the
+/// configuration.
+///
+/// Scopes are not part of it. Each guard checks its own scopes on the shared
+/// result, so that a guard that lacks a scope fails alone, and an `Option` or
+/// `Either` around it leaves the request's other extractors authenticated.
 pub(crate) struct Context {
     pub(crate) token_type: Label,
     pub(crate) auth_type: Label,
-    pub(crate) scopes: &'static [&'static str],
 }
 
 /// The outcome of the loaders for one request, or the payload of a panic in a
@@ -133,18 +137,6 @@ where
             return Err(Rejection::InactiveUser);
         }
 
-        if let Some(scope) = context
-            .scopes
-            .iter()
-            .find(|scope| !token_model.has_scope(scope))
-        {
-            log::debug!(
-                "the {} token lacks required scope {scope:?}",
-                &*context.token_type
-            );
-            return Err(Rejection::InsufficientScope);
-        }
-
         Ok(Authenticated::new(
             context.token_type,
             context.auth_type,
@@ -201,7 +193,6 @@ mod tests {
         let context = Context {
             token_type: Label::Static("access"),
             auth_type: Label::Static("Bearer"),
-            scopes: &[],
         };
         let arguments = size_of::<Arc<()>>()
             + size_of::<HeaderValue>()

@@ -205,8 +205,9 @@ impl StatelessAuthManager {
     /// them short. A listener that panics is logged and skipped; the request goes on.
     ///
     /// A check after the loaders can still reject an authenticated request: a
-    /// [`FromAuthenticated`](crate::FromAuthenticated) value such as a role check, or
-    /// a `CurrentUser<U>` whose `U` is not the user loader's model (500). Such a
+    /// guard's scopes (403), a [`FromAuthenticated`](crate::FromAuthenticated) value
+    /// such as a role check, or a `CurrentUser<U>` whose `U` is not the user loader's
+    /// model (500). Such a
     /// request reaches the [`on_unauthorized`](Self::on_unauthorized) listeners too,
     /// once, so count outcomes with one of the two lists, not both.
     pub fn on_authorized(

@@ -33,8 +33,6 @@ pub(crate) enum Rejection {
     Expired,
     /// The user model reported itself inactive.
     InactiveUser,
-    /// The token lacks a scope that the route requires.
-    InsufficientScope,
     /// A data fault, a panic or a misconfiguration, already logged.
     Internal,
     /// An error that a loader returned.
@@ -74,7 +72,6 @@ impl Rejection {
                 manager.token_type_for(requirement)
             )),
             Rejection::InactiveUser => StatelessAuthError::token("Invalid User"),
-            Rejection::InsufficientScope => StatelessAuthError::scope("Insufficient scope"),
             // A 500 never renders a challenge, so none is attached.
             Rejection::Internal => return StatelessAuthError::server(INTERNAL),
             Rejection::Loader(err) => Rc::unwrap_or_clone(err),

@@ -555,7 +555,6 @@ fn begin(
     let context = loaders::Context {
         token_type: Label::pick(requirement.token_type, &manager.default_token_type),
         auth_type: Label::pick(requirement.auth_type, &manager.default_auth_type),
-        scopes: requirement.scopes,
     };
     let strict = manager.config.strict_rfc6750;
     let value = header::single_header(req.headers(), &manager.header_name)

@@ -231,7 +231,6 @@ async fn either_guard_accepts_second_token_type() {
 // extractors share, so its missing scope rejects `CurrentUser` too, even inside
 // `Option`.
 #[actix_web::test]
-#[ignore = "known defect: a scoped guard inside Option rejects its siblings with 403"]
 async fn optional_scoped_guard_leaves_user_accepted() {
     let store = Store::standard();
     let calls = Calls::default();
@@ -268,7 +267,6 @@ async fn token_required_fills_option_user() {
 // NOTE: As with `Option`, the scoped guard's 403 is the shared outcome that the
 // `CurrentUser` branch reads.
 #[actix_web::test]
-#[ignore = "known defect: a scoped guard's 403 also rejects the other Either branch"]
 async fn either_scoped_guard_falls_back_to_user() {
     let cases = [
         ("Bearer admin-access", "admin alice"),

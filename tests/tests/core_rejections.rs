@@ -288,7 +288,7 @@ async fn missing_scope_is_forbidden_with_scope_challenge() {
 }
 
 #[actix_web::test]
-async fn missing_scope_skips_authorized_listener() {
+async fn missing_scope_is_reported_after_authorization() {
     let store = Store::standard();
     let calls = Calls::default();
     let app = service!(counting_manager(&store, &calls));
@@ -300,7 +300,7 @@ async fn missing_scope_skips_authorized_listener() {
     let response = test::call_service(&app, request).await;
 
     assert_eq!(response.status(), 403);
-    assert_eq!(calls.authorized(), 0);
+    assert_eq!(calls.authorized(), 1);
     assert_eq!(calls.unauthorized(), 1);
 }
 
