@@ -150,7 +150,25 @@ impl From<ConfigKeys> for StatelessAuthConfig {
 }
 
 /// A setting of [`StatelessAuthConfig`] that cannot work.
+///
+/// A new setting may bring a new variant in a minor release, so a `match` on it
+/// needs a wildcard arm:
+///
+/// ```compile_fail,E0004
+/// use stateless_auth::ConfigError;
+///
+/// fn setting(err: &ConfigError) -> &'static str {
+///     match err {
+///         ConfigError::InvalidHeaderName(_) => "auth_header",
+///         ConfigError::InvalidAuthType(_) => "default_auth_type",
+///         ConfigError::EmptyTokenType => "default_token_type",
+///         ConfigError::InvalidRealm(_) => "realm",
+///         ConfigError::ZeroMaxTokenLength => "max_token_length",
+///     }
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// `auth_header` is not a valid HTTP header name.
     #[error("invalid auth_header {0:?}: expected an HTTP header name such as \"Authorization\"")]

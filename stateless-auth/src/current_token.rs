@@ -1,6 +1,7 @@
 //! The loaded token model as a handler parameter.
 
 use std::any::type_name;
+use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
@@ -20,7 +21,8 @@ use crate::spec::Requirement;
 /// guard's result or authenticates with the defaults, and responds with 500 when `T` is
 /// not the token loader's model type.
 ///
-/// It has no `Debug` implementation, since a token model often contains the token.
+/// Its `Debug` output names the model type but does not show the model, since a
+/// token model often contains the token.
 ///
 /// ```
 /// use actix_web::http::StatusCode;
@@ -146,5 +148,13 @@ impl<T: 'static> FromRequest for CurrentToken<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ExtractFuture::new(req, &Requirement::IMPLICIT, Start::Lazy, Self::project)
+    }
+}
+
+impl<T> fmt::Debug for CurrentToken<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CurrentToken")
+            .field(&format_args!("<{}>", type_name::<T>()))
+            .finish()
     }
 }

@@ -22,6 +22,9 @@ use crate::spec::Requirement;
 /// it authenticates with the configured default token type and scheme. Either way
 /// the loaders run once per request.
 ///
+/// It does not implement `Clone`, so `user.clone()` clones the user model through
+/// `Deref` when `U: Clone`.
+///
 /// The request is rejected as the error table of the crate docs lists, and with
 /// 500 when `U` is not the user loader's model type (a programming error, logged).
 ///

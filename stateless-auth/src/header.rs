@@ -11,7 +11,26 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::grammar;
 
 /// The reason a credentials header was rejected, before any loader ran.
+///
+/// A new check may bring a new variant in a minor release, so a `match` on it
+/// needs a wildcard arm:
+///
+/// ```compile_fail,E0004
+/// use stateless_auth::header::HeaderError;
+///
+/// fn is_missing(err: HeaderError) -> bool {
+///     match err {
+///         HeaderError::Missing => true,
+///         HeaderError::InvalidHeader
+///         | HeaderError::Multiple
+///         | HeaderError::ArgumentCount
+///         | HeaderError::SchemeMismatch
+///         | HeaderError::MalformedToken => false,
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HeaderError {
     /// The header is absent or empty.
     Missing,

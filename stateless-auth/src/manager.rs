@@ -144,6 +144,7 @@ impl StatelessAuthManager {
     /// pool's acquire timeout (such as sqlx's `PoolOptions::acquire_timeout`) and,
     /// for a query that may stall, with `actix_web::rt::time::timeout` around it,
     /// its elapsed error logged and returned as [`StatelessAuthError::server`].
+    #[must_use = "the manager does nothing until it is registered with `App::app_data(web::Data::new(manager))`"]
     pub fn new<T, U, TL, UL>(token_loader: TL, user_loader: UL) -> Self
     where
         T: TokenMixin + 'static,
@@ -180,6 +181,7 @@ impl StatelessAuthManager {
     ///
     /// Panics with the [`ConfigError`](crate::ConfigError) message when `config` fails
     /// [`StatelessAuthConfig::validate`]; call that first to handle the error yourself.
+    #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     #[track_caller]
     pub fn with_config(mut self, config: StatelessAuthConfig) -> Self {
         if let Err(err) = config.validate() {
@@ -210,6 +212,7 @@ impl StatelessAuthManager {
     /// model (500). Such a
     /// request reaches the [`on_unauthorized`](Self::on_unauthorized) listeners too,
     /// once, so count outcomes with one of the two lists, not both.
+    #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn on_authorized(
         mut self,
         listener: impl Fn(&HttpRequest, &Authenticated) + Send + Sync + 'static,
@@ -232,6 +235,7 @@ impl StatelessAuthManager {
     /// an earlier parameter of the handler fails and its error becomes the
     /// response. The loaders' rejections are reported when the loaders complete,
     /// so a request whose extraction stops before they run reports none.
+    #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn on_unauthorized(
         mut self,
         listener: impl Fn(&HttpRequest, &StatelessAuthError) + Send + Sync + 'static,
@@ -268,6 +272,7 @@ impl StatelessAuthManager {
     ///     InternalError::from_response(err, response).into()
     /// });
     /// ```
+    #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn error_handler(
         mut self,
         handler: impl Fn(StatelessAuthError, &HttpRequest) -> actix_web::Error + Send + Sync + 'static,

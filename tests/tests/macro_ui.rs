@@ -1,7 +1,8 @@
 //! Compile-time behaviour of `#[token_required]`: the accepted forms build without
 //! warnings, and each mistake is a compile error at the offending token, matched
-//! against the `.stderr` snapshot beside its case. `tests/README.md` explains how
-//! to refresh the snapshots.
+//! against the `.stderr` snapshot beside its case. `ui/api/` contains misuses of the
+//! library's own API that rustc reports. `tests/README.md` explains how to refresh
+//! the snapshots.
 
 #[test]
 fn valid_forms_compile_without_warnings() {
@@ -38,4 +39,15 @@ fn invalid_token_specs_fail_the_build() {
 
     cases.pass("ui/spec/valid.rs");
     cases.compile_fail("ui/spec/invalid_*.rs");
+}
+
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "the .stderr snapshots were written by rustc 1.95; refresh them for this compiler"
+)]
+#[test]
+fn api_misuses_are_errors() {
+    let cases = trybuild::TestCases::new();
+
+    cases.compile_fail("ui/api/*.rs");
 }
