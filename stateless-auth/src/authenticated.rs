@@ -6,12 +6,14 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use actix_web::dev::{Extensions, Payload};
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::error::StatelessAuthError;
 use crate::extract::{ExtractFuture, Start};
 use crate::label::Label;
+use crate::manager::StatelessAuthManager;
 use crate::mixin::TokenMixin;
+use crate::rejection;
 use crate::slot::AuthSlot;
 use crate::spec::Requirement;
 
@@ -98,32 +100,39 @@ impl Authenticated {
         self.record.models.has_scope(scope)
     }
 
-    /// Rejects the authentication with 403 unless the token grants every scope in
-    /// `scopes`.
+    /// Rejects the authentication with 403 unless the token grants every scope
+    /// of the guard's `requirement`.
     ///
-    /// Guards check their own scopes here, because another guard of the same
-    /// request with the same token type, or a middleware's extractor, may have
-    /// started the authentication with other scopes. That check runs outside the
-    /// loaders' future, so a panic in [`TokenMixin::has_scope`] is caught here and
-    /// becomes a logged 500, as it does inside the loaders.
+    /// Each guard checks its own scopes here, after the loaders that all the
+    /// request's extractors share, so that a guard whose scope the token lacks
+    /// fails alone. A panic in [`TokenMixin::has_scope`] is caught here and becomes
+    /// a logged 500, as a panic in the loaders does.
     #[inline]
-    pub(crate) fn require_scopes(&self, scopes: &[&str]) -> Result<(), StatelessAuthError> {
-        if scopes.is_empty() {
+    pub(crate) fn require_scopes(
+        &self,
+        req: &HttpRequest,
+        requirement: &'static Requirement,
+    ) -> Result<(), StatelessAuthError> {
+        if requirement.scopes.is_empty() {
             return Ok(());
         }
 
-        self.require_listed_scopes(scopes)
+        self.require_listed_scopes(req, requirement)
     }
 
     /// Checks a non-empty list of scopes for [`require_scopes`](Self::require_scopes).
-    fn require_listed_scopes(&self, scopes: &[&str]) -> Result<(), StatelessAuthError> {
+    fn require_listed_scopes(
+        &self,
+        req: &HttpRequest,
+        requirement: &'static Requirement,
+    ) -> Result<(), StatelessAuthError> {
         let granted = panic::catch_unwind(AssertUnwindSafe(|| {
-            scopes.iter().all(|scope| self.has_scope(scope))
+            requirement.scopes.iter().all(|scope| self.has_scope(scope))
         }));
 
         match granted {
             Ok(true) => Ok(()),
-            Ok(false) => Err(StatelessAuthError::scope("Insufficient scope")),
+            Ok(false) => Err(insufficient_scope(req, requirement)),
             Err(_) => {
                 log::error!(
                     "TokenMixin::has_scope of {} panicked while a guard checked its scopes; \
@@ -151,6 +160,23 @@ impl Authenticated {
 
     pub(crate) fn token_type_name(&self) -> &'static str {
         self.record.models.token_type_name()
+    }
+}
+
+/// Returns the 403 of a guard whose scopes the token lacks, with that guard's
+/// challenge.
+///
+/// The route's challenge is that of the extractor that started the
+/// authentication, such as a middleware's guard without scopes, so it would not
+/// name the scopes that this guard requires.
+#[cold]
+#[inline(never)]
+fn insufficient_scope(req: &HttpRequest, requirement: &Requirement) -> StatelessAuthError {
+    let err = StatelessAuthError::scope("Insufficient scope");
+
+    match req.app_data::<web::Data<StatelessAuthManager>>() {
+        Some(manager) => err.or_challenge(|| rejection::challenge(manager, requirement)),
+        None => err,
     }
 }
 

@@ -187,7 +187,7 @@ where
                     Ok(authenticated) => authenticated,
                     Err(err) => break 'steps Err(err),
                 };
-                match build::<S, Auth>(authenticated) {
+                match build::<S, Auth>(this.req, authenticated) {
                     Ok(built) => *this.authenticated = Some(built),
                     Err(err) => break 'steps Err(reject_built(this.req, err)),
                 }
@@ -222,9 +222,10 @@ where
 /// Checks the scopes of `S`, then builds `Auth` from the authentication.
 #[inline]
 fn build<S: TokenSpec, Auth: FromAuthenticated>(
+    req: &HttpRequest,
     authenticated: Authenticated,
 ) -> Result<(Authenticated, Auth), StatelessAuthError> {
-    authenticated.require_scopes(S::SCOPES)?;
+    authenticated.require_scopes(req, const { Requirement::of::<S>() })?;
 
     let auth = Auth::from_authenticated(&authenticated)?;
     Ok((authenticated, auth))

@@ -56,8 +56,11 @@ impl<S: TokenSpec> TokenRequired<S> {
         self.authenticated
     }
 
-    fn project(_: &HttpRequest, authenticated: Authenticated) -> Result<Self, StatelessAuthError> {
-        authenticated.require_scopes(S::SCOPES)?;
+    fn project(
+        req: &HttpRequest,
+        authenticated: Authenticated,
+    ) -> Result<Self, StatelessAuthError> {
+        authenticated.require_scopes(req, const { Requirement::of::<S>() })?;
 
         Ok(TokenRequired {
             authenticated,

@@ -12,7 +12,7 @@ use actix_web::test::{self, TestRequest};
 use actix_web::{App, Error, web};
 use stateless_auth::{
     Access, CurrentUser, StatelessAuthError, StatelessAuthManager, TokenMixin, TokenRequired,
-    UserMixin, token_required,
+    TokenSpec, UserMixin, token_required,
 };
 
 const ACCESS_TOKEN: &str = "alice-access";
@@ -81,6 +81,17 @@ async fn write_stats() -> &'static str {
     "written"
 }
 
+/// Requirements of a route that needs an access token granting `write` and `admin`.
+struct WriteAdmin;
+
+impl TokenSpec for WriteAdmin {
+    const SCOPES: &'static [&'static str] = &["write", "admin"];
+}
+
+async fn admin_stats(_guard: TokenRequired<WriteAdmin>) -> &'static str {
+    "admin stats"
+}
+
 #[token_required(token_type = "refresh")]
 async fn refresh() -> &'static str {
     "refreshed"
@@ -105,6 +116,7 @@ async fn app(
                     .route("/stats", web::get().to(stats))
                     .route("/guarded", web::get().to(guarded_stats))
                     .route("/write", web::get().to(write_stats))
+                    .route("/admin-stats", web::get().to(admin_stats))
                     .route("/refresh", web::get().to(refresh)),
             ),
     )
@@ -239,6 +251,35 @@ async fn handler_scopes_are_checked_after_middleware() {
     assert_eq!(
         response.body,
         r#"{"error":"Scope error: Insufficient scope"}"#
+    );
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn handler_scope_rejection_names_its_scopes() {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let app = app(&loads).await;
+
+    let response = get(&app, "/admin/write", Some(ACCESS_TOKEN)).await;
+
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="write""#)
+    );
+}
+
+#[actix_web::test]
+async fn guard_parameter_scope_rejection_names_its_scopes() {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let app = app(&loads).await;
+
+    let response = get(&app, "/admin/admin-stats", Some(ACCESS_TOKEN)).await;
+
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.challenge.as_deref(),
+        Some(r#"Bearer error="insufficient_scope", scope="write admin""#)
     );
     assert_eq!(loads.load(Ordering::SeqCst), 1);
 }
