@@ -259,6 +259,13 @@ impl StatelessAuthManager {
     /// A panic in it is caught and logged, and the request gets the default 500
     /// response `Internal server error`, as when a loader panics.
     ///
+    /// Unlike Flask's `@app.errorhandler(StatelessAuthError)`, it handles only the
+    /// rejections of this crate's extractors. A `StatelessAuthError` that a handler
+    /// returns itself, such as a refresh route's `Invalid token` for a token that
+    /// a concurrent request has just used, skips it and the listeners, and gets the
+    /// default response with a `Bearer` challenge and no realm. To respond to it
+    /// in the same form, call the function that you pass here from the handler.
+    ///
     /// ```
     /// use actix_web::{HttpResponse, error::InternalError};
     /// use stateless_auth::{StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin};
