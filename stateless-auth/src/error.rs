@@ -72,6 +72,10 @@ impl fmt::Display for ErrorKind {
 /// application code may contain the token. `Display`, [`msg`](Self::msg) and the
 /// response body give the message in full.
 ///
+/// NOTE: actix-web 4.18's `Option<T>` extractor logs the `Display` output of the
+/// error that it discards, at debug level. So a loader must not put the token in
+/// its message, or an `Option<CurrentUser<U>>` parameter logs it.
+///
 /// [`StatelessAuthManager::error_handler`]: crate::StatelessAuthManager::error_handler
 #[derive(Clone, thiserror::Error)]
 #[error("{kind} error: {msg}")]
