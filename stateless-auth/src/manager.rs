@@ -209,9 +209,8 @@ impl StatelessAuthManager {
     /// A check after the loaders can still reject an authenticated request: a
     /// guard's scopes (403), a [`FromAuthenticated`](crate::FromAuthenticated) value
     /// such as a role check, or a `CurrentUser<U>` whose `U` is not the user loader's
-    /// model (500). Such a
-    /// request reaches the [`on_unauthorized`](Self::on_unauthorized) listeners too,
-    /// once, so count outcomes with one of the two lists, not both.
+    /// model (500). Such a request reaches the [`on_unauthorized`](Self::on_unauthorized)
+    /// listeners too, once, so count outcomes with one of the two lists, not both.
     #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn on_authorized(
         mut self,
