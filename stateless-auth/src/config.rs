@@ -27,9 +27,11 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 4096;
 /// then the key that the code of Flask-Stateless-Auth 0.0.17 reads (`AUTH_HEADER`,
 /// `DEFAULT_AUTH_TYPE`), then the key that only its README names (`TOKEN_HEADER`,
 /// `TOKEN_TYPE`). Other keys are ignored, so a whole Flask config loads, and so does
-/// a misspelled key. `realm`, `max_token_length` and `strict_rfc6750` have no Flask
-/// key and are read under their own names only. A `null` value counts as unset, so
-/// the next key in that order applies, or else the default.
+/// a misspelled key. `realm`, `max_token_length` and `strict_rfc6750` have no
+/// Flask-Stateless-Auth key. They are also read in upper case (`REALM`,
+/// `MAX_TOKEN_LENGTH`, `STRICT_RFC6750`), as Flask configs name their keys, and
+/// the own name wins there too. A `null` value counts as unset, so the next key in
+/// that order applies, or else the default.
 ///
 /// ```
 /// use stateless_auth::StatelessAuthConfig;
@@ -96,7 +98,7 @@ impl Default for StatelessAuthConfig {
 /// `rename` and `expecting` put the public type's name in serde's errors.
 ///
 /// NOTE: a format that is not self-describing, such as bincode, cannot read what
-/// `Serialize` writes, because this struct reads 11 fields, each as an `Option`.
+/// `Serialize` writes, because this struct reads 14 fields, each as an `Option`.
 #[derive(Default, Deserialize)]
 #[serde(
     default,
@@ -121,6 +123,12 @@ struct ConfigKeys {
     flask_readme_token_type: Option<String>,
     #[serde(rename = "DEFAULT_TOKEN_TYPE")]
     flask_default_token_type: Option<String>,
+    #[serde(rename = "REALM")]
+    upper_realm: Option<String>,
+    #[serde(rename = "MAX_TOKEN_LENGTH")]
+    upper_max_token_length: Option<usize>,
+    #[serde(rename = "STRICT_RFC6750")]
+    upper_strict_rfc6750: Option<bool>,
 }
 
 impl From<ConfigKeys> for StatelessAuthConfig {
@@ -142,9 +150,15 @@ impl From<ConfigKeys> for StatelessAuthConfig {
                 .default_token_type
                 .or(keys.flask_default_token_type)
                 .unwrap_or(defaults.default_token_type),
-            realm: keys.realm.or(defaults.realm),
-            max_token_length: keys.max_token_length.unwrap_or(defaults.max_token_length),
-            strict_rfc6750: keys.strict_rfc6750.unwrap_or(defaults.strict_rfc6750),
+            realm: keys.realm.or(keys.upper_realm).or(defaults.realm),
+            max_token_length: keys
+                .max_token_length
+                .or(keys.upper_max_token_length)
+                .unwrap_or(defaults.max_token_length),
+            strict_rfc6750: keys
+                .strict_rfc6750
+                .or(keys.upper_strict_rfc6750)
+                .unwrap_or(defaults.strict_rfc6750),
         }
     }
 }
@@ -270,6 +284,29 @@ mod tests {
 
         assert_eq!(config.auth_header, "X-Own");
         assert_eq!(config.default_token_type, "access");
+    }
+
+    #[test]
+    fn upper_case_keys_set_own_settings() {
+        let json = r#"{"REALM": "api", "MAX_TOKEN_LENGTH": 100, "STRICT_RFC6750": true}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.realm.as_deref(), Some("api"));
+        assert_eq!(config.max_token_length, 100);
+        assert!(config.strict_rfc6750);
+    }
+
+    #[test]
+    fn lower_case_key_wins_over_upper_case() {
+        let json = r#"{"REALM": "upper", "realm": "lower", "MAX_TOKEN_LENGTH": 100,
+            "max_token_length": 200, "STRICT_RFC6750": true, "strict_rfc6750": false}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.realm.as_deref(), Some("lower"));
+        assert_eq!(config.max_token_length, 200);
+        assert!(!config.strict_rfc6750);
     }
 
     #[test]
