@@ -7,7 +7,7 @@ mod log_capture;
 mod raw_http;
 
 use std::future::Future;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Logger, Next, from_fn};
 use actix_web::rt::time::timeout;
 use actix_web::{App, Either, FromRequest, HttpResponse, HttpServer, guard, test, web};
-use raw_http::Reply;
+use raw_http::{Reply, ReplyReader};
 use stateless_auth::{
     Access, Authenticated, CurrentUser, OptionalUser, Refresh, StatelessAuthError,
     StatelessAuthManager, TokenMixin, TokenRequired, TokenSpec, UserMixin, token_required,
@@ -745,55 +745,11 @@ async fn exchange(addr: SocketAddr, bytes: Vec<u8>, replies: usize) -> Vec<Reply
         let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
         stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
         stream.write_all(&bytes).unwrap();
-        let mut buffer = Vec::new();
-        (0..replies)
-            .map(|_| read_reply(&mut stream, &mut buffer))
-            .collect()
+        let mut reader = ReplyReader::new(stream);
+        (0..replies).map(|_| reader.next(false)).collect()
     });
 
     read.await.unwrap()
-}
-
-/// Reads one reply from `stream`, keeping bytes of the next in `buffer`.
-fn read_reply(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Reply {
-    let mut chunk = [0; 4096];
-    let split = loop {
-        if let Some(split) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-            break split;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => {
-                return Reply {
-                    status: 0,
-                    head: String::from_utf8_lossy(buffer).into_owned(),
-                    body: Vec::new(),
-                };
-            }
-            Ok(read) => buffer.extend_from_slice(&chunk[..read]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..split]).into_owned();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let mut reply = Reply {
-        status,
-        head,
-        body: Vec::new(),
-    };
-    let length: usize = reply
-        .header("content-length")
-        .map_or(0, |value| value.parse().unwrap());
-    while buffer.len() < split + 4 + length {
-        let read = stream.read(&mut chunk).unwrap();
-        assert!(read > 0, "connection closed inside a body: {reply:?}");
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-    reply.body = buffer[split + 4..split + 4 + length].to_vec();
-    buffer.drain(..split + 4 + length);
-    reply
 }
 
 #[actix_web::test]

@@ -7,7 +7,7 @@
 mod log_capture;
 mod raw_http;
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +16,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use raw_http::Reply;
+use raw_http::{Reply, ReplyReader};
 use serde_json::Value;
 use stateless_auth::{
     Access, CurrentUser, OptionalUser, StatelessAuthConfig, StatelessAuthError,
@@ -230,77 +230,6 @@ fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> Vec<u8> {
 
 fn bearer(token: &str) -> String {
     format!("Authorization: Bearer {token}\r\n")
-}
-
-/// Reads consecutive replies from one connection, framed by `Content-Length`.
-struct ReplyReader {
-    stream: TcpStream,
-    buffer: Vec<u8>,
-}
-
-impl ReplyReader {
-    fn new(stream: TcpStream) -> Self {
-        ReplyReader {
-            stream,
-            buffer: Vec::new(),
-        }
-    }
-
-    fn fill(&mut self) -> bool {
-        let mut chunk = [0; 4096];
-        match self.stream.read(&mut chunk) {
-            Ok(0) => false,
-            Ok(read) => {
-                self.buffer.extend_from_slice(&chunk[..read]);
-                true
-            }
-            Err(err) if err.kind() == ErrorKind::ConnectionReset => false,
-            Err(err) => panic!("no complete reply within {IO_TIMEOUT:?}: {err}"),
-        }
-    }
-
-    /// Reads the next reply, which has no body if it is the response to a HEAD request.
-    fn next(&mut self, head_request: bool) -> Reply {
-        let split = loop {
-            if let Some(split) = self
-                .buffer
-                .windows(4)
-                .position(|window| window == b"\r\n\r\n")
-            {
-                break split;
-            }
-            if !self.fill() {
-                return Reply {
-                    status: 0,
-                    head: String::from_utf8_lossy(&self.buffer).into_owned(),
-                    body: Vec::new(),
-                };
-            }
-        };
-        let head = String::from_utf8_lossy(&self.buffer[..split]).into_owned();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or(0);
-        let mut reply = Reply {
-            status,
-            head,
-            body: Vec::new(),
-        };
-        let length = match head_request {
-            true => 0,
-            false => reply
-                .header("content-length")
-                .map_or(0, |value| value.parse().unwrap()),
-        };
-        while self.buffer.len() < split + 4 + length {
-            assert!(self.fill(), "connection closed inside a body: {reply:?}");
-        }
-        reply.body = self.buffer[split + 4..split + 4 + length].to_vec();
-        self.buffer.drain(..split + 4 + length);
-        reply
-    }
 }
 
 #[actix_web::test]
