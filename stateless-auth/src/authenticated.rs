@@ -53,6 +53,10 @@ impl Authenticated {
     /// Returns the authentication of a request whose authentication has completed
     /// and succeeded, read from the request's extensions.
     ///
+    /// A guard checks its scopes and its [`FromAuthenticated`](crate::FromAuthenticated)
+    /// values after the loaders succeeded, so this returns the authentication also
+    /// for a request that such a check rejected, with 403 for a missing scope.
+    ///
     /// It does not check which manager made the authentication. In a scope with a
     /// manager of its own, a middleware that runs before the route may find the
     /// app manager's authentication here. To admit a request there, extract a

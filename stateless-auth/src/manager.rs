@@ -210,7 +210,7 @@ impl StatelessAuthManager {
     /// guard's scopes (403), a [`FromAuthenticated`](crate::FromAuthenticated) value
     /// such as a role check, or a `CurrentUser<U>` whose `U` is not the user loader's
     /// model (500). Such a request reaches the [`on_unauthorized`](Self::on_unauthorized)
-    /// listeners too, once, so count outcomes with one of the two lists, not both.
+    /// listeners too, so count outcomes with one of the two lists, not both.
     #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn on_authorized(
         mut self,
@@ -220,7 +220,7 @@ impl StatelessAuthManager {
         self
     }
 
-    /// Adds a listener that runs once for every rejected request, with the error;
+    /// Adds a listener that runs once for every rejection, with the error. It is
     /// the counterpart of Flask's `user_unauthorized` signal.
     ///
     /// It runs before the [`error_handler`](Self::error_handler) and receives every
@@ -234,6 +234,12 @@ impl StatelessAuthManager {
     /// an earlier parameter of the handler fails and its error becomes the
     /// response. The loaders' rejections are reported when the loaders complete,
     /// so a request whose extraction stops before they run reports none.
+    ///
+    /// actix-web's `Option`, `Result` and `Either` extractors go on after a
+    /// rejection, so a request can report more than one and still reach its
+    /// handler. Each guard checks its own scopes, so a handler with
+    /// `Option<TokenRequired<S>>` parameters for two scoped specs `S` reports two
+    /// rejections for a token that lacks both scopes, and runs with two `None`.
     #[must_use = "the setter consumes the manager and returns the changed one, which the app must register"]
     pub fn on_unauthorized(
         mut self,

@@ -37,6 +37,14 @@ impl TokenSpec for Admin {
     const SCOPES: &'static [&'static str] = &["admin"];
 }
 
+/// An access token that must grant `write`.
+struct Writer;
+
+impl TokenSpec for Writer {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["write"];
+}
+
 /// Sends a GET for `uri` with `authorization`, if any, to an app with `manager`
 /// and the routes that `routes` adds, and returns the status and the body.
 async fn call(
@@ -92,6 +100,13 @@ async fn maybe_admin(admin: Option<TokenRequired<Admin>>, user: CurrentUser<User
     format!("{} admin={}", user.name, admin.is_some())
 }
 
+async fn maybe_admin_or_writer(
+    admin: Option<TokenRequired<Admin>>,
+    writer: Option<TokenRequired<Writer>>,
+) -> String {
+    format!("admin={} writer={}", admin.is_some(), writer.is_some())
+}
+
 #[token_required]
 async fn guarded_option_user(user: Option<CurrentUser<User>>) -> String {
     user.map_or_else(|| "anonymous".to_owned(), |user| user.name.clone())
@@ -141,6 +156,10 @@ fn wrapper_routes(config: &mut web::ServiceConfig) {
         .route("/result", web::get().to(result_user))
         .route("/either", web::get().to(access_or_refresh))
         .route("/maybe_admin", web::get().to(maybe_admin))
+        .route(
+            "/maybe_admin_or_writer",
+            web::get().to(maybe_admin_or_writer),
+        )
         .route("/guarded_option", web::get().to(guarded_option_user))
         .route("/admin_or_user", web::get().to(admin_or_user))
         .route("/result_pair", web::get().to(result_guard_then_user))
@@ -246,6 +265,26 @@ async fn optional_scoped_guard_leaves_user_accepted() {
     assert_eq!(store.loads(), (1, 1));
     assert_eq!(calls.authorized(), 1);
     assert_eq!(calls.unauthorized(), 1);
+}
+
+#[actix_web::test]
+async fn optional_scoped_guards_each_report_rejection() {
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        count_error_handler(counting_manager(&store, &calls), &calls),
+        wrapper_routes,
+        "/maybe_admin_or_writer",
+        Some("Bearer alice-access"),
+    )
+    .await;
+
+    assert_eq!(reply, (200, "admin=false writer=false".to_owned()));
+    assert_eq!(store.loads(), (1, 1));
+    assert_eq!(calls.authorized(), 1);
+    assert_eq!(calls.unauthorized(), 2);
+    assert_eq!(calls.error_handler(), 2);
 }
 
 #[actix_web::test]

@@ -748,6 +748,37 @@ async fn error_handler_shapes_the_response() {
     assert_eq!(outcome, (401, "Invalid token at /whoami".to_owned()));
 }
 
+/// An access token that must grant `admin`.
+struct AdminScope;
+
+impl TokenSpec for AdminScope {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["admin"];
+}
+
+async fn admin_only(_: TokenRequired<AdminScope>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+// A guard checks its scopes after the loaders accepted the token, so the
+// authentication stays in the extensions of a request that gets its 403.
+#[actix_web::test]
+async fn scope_rejection_keeps_authenticated_in_extensions() {
+    let store = Store::standard();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager(&store)))
+            .wrap(from_fn(user_header))
+            .route("/admin", web::get().to(admin_only)),
+    )
+    .await;
+
+    let response = test::call_service(&app, get("/admin", Some("Bearer alice-access"))).await;
+
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(response.headers().get("x-user").unwrap(), "alice");
+}
+
 #[actix_web::test]
 async fn middleware_reads_authenticated_from_extensions() {
     let store = Store::standard();
