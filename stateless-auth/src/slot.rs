@@ -52,6 +52,11 @@ enum State {
 /// one that a middleware spawned, makes two. The loaders' future keeps only the
 /// waker of its last poll, and that task may give up and never poll again, so the
 /// loaders are then polled with a waker that wakes every waiting task.
+///
+/// NOTE: a task whose waker changes between polls, so that `will_wake` does not
+/// match it, counts as one more task at each poll. Until the loaders complete,
+/// the list then grows by one waker per poll, and each growth copies the list.
+/// tokio, which actix-web runs on, passes a task the same waker at each poll.
 #[derive(Default)]
 struct Waiters {
     first: Option<Waker>,
