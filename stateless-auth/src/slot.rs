@@ -9,7 +9,7 @@
 //! which spares a second look-up when they complete at once. A rejected
 //! credentials header is reported by the extractor that finds it, when it starts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use actix_web::{HttpMessage, HttpRequest, web};
@@ -54,23 +54,15 @@ enum State {
 /// loaders are then polled with a waker that wakes every waiting task.
 ///
 /// NOTE: a task whose waker changes between polls, so that `will_wake` does not
-/// match it, counts as one more task at each poll. Until the loaders complete,
-/// the list then grows by one waker per poll, and each growth copies the list.
-/// tokio, which actix-web runs on, passes a task the same waker at each poll.
+/// match it, counts as one more task at each poll, and the list grows by one waker
+/// per poll until the loaders complete. tokio, which actix-web runs on, passes a
+/// task the same waker at each poll.
 #[derive(Default)]
 struct Waiters {
     first: Option<Waker>,
-    /// Every waiting task, once a second one has joined. `None`, without an
-    /// allocation, on the usual request.
-    more: Option<Box<MoreWaiters>>,
-}
-
-/// The waiting tasks of a request that more than one task extracts from.
-struct MoreWaiters {
-    /// Every waiting task, the first included.
-    all: Vec<Waker>,
-    /// A waker that wakes every task in `all`.
-    shared: Waker,
+    /// Every waiting task, the first included, once a second one has joined.
+    /// `None`, without an allocation, on the usual request.
+    all: Option<Arc<WakeAll>>,
 }
 
 impl Waiters {
@@ -78,7 +70,7 @@ impl Waiters {
     fn of(waker: &Waker) -> Self {
         Waiters {
             first: Some(waker.clone()),
-            more: None,
+            all: None,
         }
     }
 
@@ -88,21 +80,13 @@ impl Waiters {
     /// own waker and then calls [`keep`](Self::keep).
     fn shared_waker(&mut self, waker: &Waker) -> Option<Waker> {
         let first = self.first.as_ref()?;
-        if self.more.is_none() && first.will_wake(waker) {
+        if self.all.is_none() && first.will_wake(waker) {
             return None;
         }
 
-        let more = match &mut self.more {
-            Some(more) => {
-                more.join(waker);
-                more
-            }
-            None => {
-                let all = vec![first.clone(), waker.clone()];
-                self.more.insert(Box::new(MoreWaiters::new(all)))
-            }
-        };
-        Some(more.shared.clone())
+        let all = self.all.get_or_insert_with(|| Arc::new(WakeAll::of(first)));
+        all.join(waker);
+        Some(Waker::from(Arc::clone(all)))
     }
 
     /// Keeps `waker` as that of the one waiting task, for which
@@ -121,33 +105,45 @@ impl Waiters {
             }
         };
 
-        match self.more {
-            Some(more) => more.all.into_iter().for_each(wake),
+        match self.all {
+            Some(all) => all.take().into_iter().for_each(wake),
             None => self.first.into_iter().for_each(wake),
         }
     }
 }
 
-impl MoreWaiters {
-    fn new(all: Vec<Waker>) -> Self {
-        let shared = Waker::from(Arc::new(WakeAll(all.clone())));
+/// A waker that wakes every task in its list.
+///
+/// The loaders' future may keep a clone of it after the list has grown, so the
+/// list sits behind the shared pointer, and every clone wakes the tasks that have
+/// joined since.
+struct WakeAll(Mutex<Vec<Waker>>);
 
-        MoreWaiters { all, shared }
+impl WakeAll {
+    fn of(first: &Waker) -> Self {
+        WakeAll(Mutex::new(vec![first.clone()]))
     }
 
     /// Adds the task of `waker`, unless a kept waker already wakes it.
-    fn join(&mut self, waker: &Waker) {
-        if self.all.iter().any(|kept| kept.will_wake(waker)) {
+    fn join(&self, waker: &Waker) {
+        let mut tasks = self.lock();
+        if tasks.iter().any(|kept| kept.will_wake(waker)) {
             return;
         }
 
-        self.all.push(waker.clone());
-        *self = MoreWaiters::new(std::mem::take(&mut self.all));
+        tasks.push(waker.clone());
+    }
+
+    /// Removes and returns every kept waker.
+    fn take(&self) -> Vec<Waker> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Waker>> {
+        // A waker that panicked while the list was locked left it whole.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
-
-/// A waker that wakes several tasks.
-struct WakeAll(Vec<Waker>);
 
 impl Wake for WakeAll {
     fn wake(self: Arc<Self>) {
@@ -155,7 +151,7 @@ impl Wake for WakeAll {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        for waker in &self.0 {
+        for waker in self.lock().iter() {
             waker.wake_by_ref();
         }
     }
