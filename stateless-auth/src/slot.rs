@@ -335,7 +335,16 @@ enum KeptSlot {
 /// fail the whole request with 500, whichever of them is polled first. The slot
 /// then keeps that rejection, marked as reported, and the error returned here is
 /// for the listeners. A request whose credentials were already rejected keeps
-/// that rejection.
+/// that rejection. A guard of the same manager that finds it gets a warning in
+/// the log, not an error, since the request fails with the client's own error.
+/// That is what the second branch of `Either` of two such guards finds, because
+/// actix-web extracts it only after the first branch failed.
+///
+/// NOTE: That branch therefore never succeeds. Starting a fresh authentication
+/// for it would let a guard that still waits for the rejected authentication,
+/// such as the first of two guards behind a middleware that read the user,
+/// accept the new one. The slot does not record which guards have received its
+/// outcome, so it cannot tell such a guard from `Either`'s first branch.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
@@ -363,6 +372,10 @@ fn keep_earlier(
     }
 
     let rejected = matches!(earlier.state, State::Reported(Err(_)));
+    if rejected && same_manager {
+        log_kept_rejection(req, manager, earlier.requirement, requirement);
+        return Ok(KeptSlot::Earlier);
+    }
     let conflict = match same_manager {
         true => Conflict::Credentials,
         false => Conflict::Managers,
@@ -426,6 +439,28 @@ fn log_conflict(
     log::error!(
         "{} has {cause} ({first:?} and {second:?}); {outcome}",
         req.path(),
+    );
+}
+
+/// Logs a guard that received the rejection of an earlier guard of the same
+/// manager with another token type or scheme, as `keep_earlier` describes.
+#[cold]
+fn log_kept_rejection(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    first: &Requirement,
+    second: &Requirement,
+) {
+    log::warn!(
+        "{}: a guard for {} tokens of scheme {} started after the credentials were \
+         rejected for {} tokens of scheme {} and received that rejection, as the \
+         second branch of `actix_web::Either` does. The loaders run once per request, \
+         for one token type and scheme, so such a guard never succeeds",
+        req.path(),
+        manager.token_type_for(second),
+        manager.scheme_for(second),
+        manager.token_type_for(first),
+        manager.scheme_for(first),
     );
 }
 

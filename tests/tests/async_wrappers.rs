@@ -248,6 +248,49 @@ async fn either_of_two_guards_keeps_first_outcome() {
     }
 }
 
+fn warned_either_routes(config: &mut web::ServiceConfig) {
+    config.route("/either_warned", web::get().to(access_or_refresh));
+}
+
+#[actix_web::test]
+async fn either_second_branch_logs_warning() {
+    log_capture::install();
+    let cases = [
+        ("Bearer alice-refresh", 401),
+        ("Bearer slow-alice-refresh", 401),
+        ("Bearer nobody", 401),
+        ("Bearer a,b", 400),
+    ];
+
+    for (authorization, status) in cases {
+        let store = Store::standard();
+        let calls = Calls::default();
+
+        let reply = call(
+            counting_manager(&store, &calls),
+            warned_either_routes,
+            "/either_warned",
+            Some(authorization),
+        )
+        .await;
+
+        assert_eq!(reply.0, status, "{authorization}");
+        assert_eq!(calls.counts(), (0, 1, 0), "{authorization}");
+        assert!(store.loads().0 <= 1, "{authorization}: loaders ran twice");
+    }
+
+    let errors = log_capture::lines_at(log::Level::Error, "/either_warned");
+    let warnings = log_capture::lines_at(log::Level::Warn, "/either_warned");
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(warnings.len(), cases.len(), "{warnings:#?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|line| line.contains("actix_web::Either")),
+        "{warnings:#?}"
+    );
+}
+
 #[actix_web::test]
 async fn optional_scoped_guard_leaves_user_accepted() {
     let store = Store::standard();

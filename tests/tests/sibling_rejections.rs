@@ -375,3 +375,47 @@ async fn conflicting_guards_after_middleware_reader_fail() {
         assert_eq!(response.status().as_u16(), expected, "{path} {token}");
     }
 }
+
+/// Extracts `TokenRequired<Access>` and ignores its rejection before calling the
+/// route, as a middleware that only tags its log lines with the user would.
+async fn try_access_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let (http_req, payload) = req.into_parts();
+
+    let _guard = TokenRequired::<Access>::extract(&http_req).await;
+
+    next.call(ServiceRequest::from_parts(http_req, payload))
+        .await
+}
+
+#[actix_web::test]
+async fn conflicting_guards_after_middleware_guard_fail() {
+    let cases = [
+        ("/access_then_refresh", "alice-access", 500),
+        ("/access_then_refresh", "alice-refresh", 401),
+        ("/access_then_refresh", "slow-alice-refresh", 401),
+        ("/refresh_then_access", "alice-access", 500),
+        ("/refresh_then_access", "alice-refresh", 401),
+    ];
+    for (path, token, expected) in cases {
+        let store = Store::standard();
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(counting_manager(&store, &Calls::default())))
+                .wrap(from_fn(try_access_first))
+                .route("/access_then_refresh", web::get().to(access_then_refresh))
+                .route("/refresh_then_access", web::get().to(refresh_then_access)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri(path)
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+            .to_request();
+
+        let response = test::call_service(&app, req).await;
+
+        assert_eq!(response.status().as_u16(), expected, "{path} {token}");
+    }
+}
