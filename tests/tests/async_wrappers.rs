@@ -27,7 +27,7 @@ use stateless_auth::{
     Access, Authenticated, CurrentUser, OptionalUser, Refresh, StatelessAuthError,
     StatelessAuthManager, TokenMixin, TokenRequired, TokenSpec, UserMixin, token_required,
 };
-use stateless_auth_tests::{Calls, Store, User, count_error_handler, counting_manager};
+use stateless_auth_tests::{Calls, Store, Token, User, count_error_handler, counting_manager};
 
 /// An access token that must grant `admin`.
 struct Admin;
@@ -289,6 +289,62 @@ async fn either_second_branch_logs_warning() {
             .all(|line| line.contains("actix_web::Either")),
         "{warnings:#?}"
     );
+}
+
+/// A token type of the application's own, whose loader accepts access and
+/// refresh tokens alike, as the README suggests in place of `Either`.
+struct AnyToken;
+
+impl TokenSpec for AnyToken {
+    const TOKEN_TYPE: Option<&'static str> = Some("any");
+}
+
+async fn any_token(guard: TokenRequired<AnyToken>) -> String {
+    guard.authenticated().token_type().to_owned()
+}
+
+/// Creates a manager whose token loader accepts `alice-access` and `alice-refresh`
+/// for the token type `any`, and nothing else.
+fn any_token_manager() -> StatelessAuthManager {
+    StatelessAuthManager::new(
+        async |token: &str, token_type: &str, _: &str| {
+            let known = ["alice-access", "alice-refresh"].contains(&token);
+            let model = Token {
+                user: "alice".to_owned(),
+                token_type: token_type.to_owned(),
+                expired: false,
+                scopes: Vec::new(),
+            };
+            Ok((token_type == "any" && known).then_some(model))
+        },
+        async |token: &Token| {
+            Ok(Some(User {
+                name: token.user.clone(),
+                active: true,
+            }))
+        },
+    )
+}
+
+#[actix_web::test]
+async fn own_token_type_accepts_either_kind() {
+    let routes = |config: &mut web::ServiceConfig| {
+        config.route("/any", web::get().to(any_token));
+    };
+    let cases = [
+        ("Bearer alice-access", (200, "any".to_owned())),
+        ("Bearer alice-refresh", (200, "any".to_owned())),
+        (
+            "Bearer nobody",
+            (401, r#"{"error":"Token error: Invalid token"}"#.to_owned()),
+        ),
+    ];
+
+    for (authorization, expected) in cases {
+        let reply = call(any_token_manager(), routes, "/any", Some(authorization)).await;
+
+        assert_eq!(reply, expected, "{authorization}");
+    }
 }
 
 #[actix_web::test]
