@@ -333,34 +333,48 @@ async fn conflicting_guards_with_rejection_handled_once() {
     }
 }
 
-/// Extracts `OptionalUser` and ignores the outcome before calling the route, as a
-/// middleware that tags its log lines with the user would.
-async fn read_user_first(
+/// What the middleware of [`statuses_after_middleware`] extracts before the route,
+/// ignoring the outcome.
+#[derive(Clone, Copy)]
+enum FirstExtractor {
+    /// `OptionalUser`, as a middleware that tags its log lines with the user would.
+    User,
+    /// `TokenRequired<Access>`, whose rejection the middleware ignores.
+    AccessGuard,
+}
+
+/// Extracts what the app's [`FirstExtractor`] names and ignores the outcome, then
+/// calls the route.
+async fn extract_first(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let first = *req.app_data::<FirstExtractor>().unwrap();
     let (http_req, payload) = req.into_parts();
 
-    let _user = OptionalUser::<User>::extract(&http_req).await;
+    match first {
+        FirstExtractor::User => {
+            let _user = OptionalUser::<User>::extract(&http_req).await;
+        }
+        FirstExtractor::AccessGuard => {
+            let _guard = TokenRequired::<Access>::extract(&http_req).await;
+        }
+    }
 
     next.call(ServiceRequest::from_parts(http_req, payload))
         .await
 }
 
-#[actix_web::test]
-async fn conflicting_guards_after_middleware_reader_fail() {
-    let cases = [
-        ("/access_then_refresh", "alice-access", 500),
-        ("/access_then_refresh", "alice-refresh", 401),
-        ("/refresh_then_access", "alice-access", 500),
-        ("/refresh_then_access", "alice-refresh", 500),
-    ];
-    for (path, token, expected) in cases {
+/// Checks the status of each `(path, token, status)` case behind a middleware
+/// that extracts `first`.
+async fn assert_statuses_after_middleware(first: FirstExtractor, cases: &[(&str, &str, u16)]) {
+    for &(path, token, expected) in cases {
         let store = Store::standard();
         let app = test::init_service(
             App::new()
                 .app_data(web::Data::new(counting_manager(&store, &Calls::default())))
-                .wrap(from_fn(read_user_first))
+                .app_data(first)
+                .wrap(from_fn(extract_first))
                 .route("/access_then_refresh", web::get().to(access_then_refresh))
                 .route("/refresh_then_access", web::get().to(refresh_then_access)),
         )
@@ -376,18 +390,16 @@ async fn conflicting_guards_after_middleware_reader_fail() {
     }
 }
 
-/// Extracts `TokenRequired<Access>` and ignores its rejection before calling the
-/// route, as a middleware that only tags its log lines with the user would.
-async fn try_access_first(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let (http_req, payload) = req.into_parts();
+#[actix_web::test]
+async fn conflicting_guards_after_middleware_reader_fail() {
+    let cases = [
+        ("/access_then_refresh", "alice-access", 500),
+        ("/access_then_refresh", "alice-refresh", 401),
+        ("/refresh_then_access", "alice-access", 500),
+        ("/refresh_then_access", "alice-refresh", 500),
+    ];
 
-    let _guard = TokenRequired::<Access>::extract(&http_req).await;
-
-    next.call(ServiceRequest::from_parts(http_req, payload))
-        .await
+    assert_statuses_after_middleware(FirstExtractor::User, &cases).await;
 }
 
 #[actix_web::test]
@@ -399,23 +411,6 @@ async fn conflicting_guards_after_middleware_guard_fail() {
         ("/refresh_then_access", "alice-access", 500),
         ("/refresh_then_access", "alice-refresh", 401),
     ];
-    for (path, token, expected) in cases {
-        let store = Store::standard();
-        let app = test::init_service(
-            App::new()
-                .app_data(web::Data::new(counting_manager(&store, &Calls::default())))
-                .wrap(from_fn(try_access_first))
-                .route("/access_then_refresh", web::get().to(access_then_refresh))
-                .route("/refresh_then_access", web::get().to(refresh_then_access)),
-        )
-        .await;
-        let req = test::TestRequest::get()
-            .uri(path)
-            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
-            .to_request();
 
-        let response = test::call_service(&app, req).await;
-
-        assert_eq!(response.status().as_u16(), expected, "{path} {token}");
-    }
+    assert_statuses_after_middleware(FirstExtractor::AccessGuard, &cases).await;
 }
