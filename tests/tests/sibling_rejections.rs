@@ -333,7 +333,7 @@ async fn conflicting_guards_with_rejection_handled_once() {
     }
 }
 
-/// What the middleware of [`statuses_after_middleware`] extracts before the route,
+/// What the middleware of [`assert_statuses_after_middleware`] extracts before the route,
 /// ignoring the outcome.
 #[derive(Clone, Copy)]
 enum FirstExtractor {
