@@ -361,6 +361,20 @@ fn manager_counting_rejections(store: &Arc<Store>) -> (StatelessAuthManager, Arc
     (manager, unauthorized)
 }
 
+/// Adds an error handler to `manager` that counts its calls in `handled` and
+/// keeps the default response.
+fn count_handled(
+    manager: StatelessAuthManager,
+    handled: &Arc<AtomicUsize>,
+) -> StatelessAuthManager {
+    let counter = Arc::clone(handled);
+
+    manager.error_handler(move |err: StatelessAuthError, _| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        err.into()
+    })
+}
+
 #[actix_web::test]
 async fn unauthorized_listener_alone_receives_rejections() {
     let store = Store::standard();
@@ -400,17 +414,9 @@ async fn header_rejection_before_guard_reports_once() {
 #[actix_web::test]
 async fn error_handler_runs_once_after_readers() {
     let store = Store::standard();
+    let (manager, unauthorized) = manager_counting_rejections(&store);
     let handled = Arc::new(AtomicUsize::new(0));
-    let unauthorized = Arc::new(AtomicUsize::new(0));
-    let (handler_count, listener_count) = (Arc::clone(&handled), Arc::clone(&unauthorized));
-    let manager = manager(&store)
-        .on_unauthorized(move |_, _| {
-            listener_count.fetch_add(1, Ordering::SeqCst);
-        })
-        .error_handler(move |err: StatelessAuthError, _| {
-            handler_count.fetch_add(1, Ordering::SeqCst);
-            err.into()
-        });
+    let manager = count_handled(manager, &handled);
     let app = service!(manager);
 
     let guard_last = test::call_service(&app, get("/guard_last", Some("Bearer a*b"))).await;
@@ -436,17 +442,9 @@ async fn user_before_handler_ignoring_rejection(
 #[actix_web::test]
 async fn error_handler_runs_per_rejecting_extractor() {
     let store = Store::standard();
+    let (manager, unauthorized) = manager_counting_rejections(&store);
     let handled = Arc::new(AtomicUsize::new(0));
-    let unauthorized = Arc::new(AtomicUsize::new(0));
-    let (handler_count, listener_count) = (Arc::clone(&handled), Arc::clone(&unauthorized));
-    let manager = manager(&store)
-        .on_unauthorized(move |_, _| {
-            listener_count.fetch_add(1, Ordering::SeqCst);
-        })
-        .error_handler(move |err: StatelessAuthError, _| {
-            handler_count.fetch_add(1, Ordering::SeqCst);
-            err.into()
-        });
+    let manager = count_handled(manager, &handled);
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(manager))
@@ -481,17 +479,10 @@ async fn page_before_guard(_: web::Query<Page>, _: TokenRequired<Access>) -> Htt
 /// response has a challenge, and the `on_unauthorized` and error handler calls.
 async fn bad_query_and_header(with_error_handler: bool) -> (u16, bool, usize, usize) {
     let store = Store::standard();
-    let unauthorized = Arc::new(AtomicUsize::new(0));
+    let (mut manager, unauthorized) = manager_counting_rejections(&store);
     let handled = Arc::new(AtomicUsize::new(0));
-    let (listener_count, handler_count) = (Arc::clone(&unauthorized), Arc::clone(&handled));
-    let mut manager = manager(&store).on_unauthorized(move |_, _| {
-        listener_count.fetch_add(1, Ordering::SeqCst);
-    });
     if with_error_handler {
-        manager = manager.error_handler(move |err: StatelessAuthError, _| {
-            handler_count.fetch_add(1, Ordering::SeqCst);
-            err.into()
-        });
+        manager = count_handled(manager, &handled);
     }
     let app = test::init_service(
         App::new()
