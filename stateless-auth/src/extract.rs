@@ -65,10 +65,10 @@ impl<O> ExtractFuture<O> {
 
         let mut unstarted = Some(requirement);
         if start == Start::Eager {
-            if let Err(err) = start_now(req, requirement) {
-                return Self::ready(Err(err));
-            }
-            unstarted = None;
+            unstarted = match start_now(req, requirement) {
+                Ok(unstarted) => unstarted,
+                Err(err) => return Self::ready(Err(err)),
+            };
         }
 
         ExtractFuture {
@@ -135,17 +135,21 @@ pub(crate) fn polled_after_completion() -> actix_web::Error {
 
 /// Starts authenticating `req` for `requirement`, unless an extractor of the same
 /// request already did, and turns a rejection into the extractor's error.
+///
+/// Returns `Some(requirement)` when the extractor must start at its first poll
+/// instead, with [`start_and_poll`], as [`Started::AtFirstPoll`] describes.
 pub(crate) fn start_now(
     req: &HttpRequest,
     requirement: &'static Requirement,
-) -> Result<(), actix_web::Error> {
+) -> Result<Option<&'static Requirement>, actix_web::Error> {
     let Some(manager) = StatelessAuthManager::of(req) else {
         return Err(missing_manager());
     };
 
     match slot::start(req, manager, requirement, None) {
         Started::Rejected(err) => Err(err),
-        Started::Succeeded(_) | Started::Pending | Started::Waiting => Ok(()),
+        Started::AtFirstPoll => Ok(Some(requirement)),
+        Started::Succeeded(_) | Started::Pending | Started::Waiting => Ok(None),
     }
 }
 
@@ -177,6 +181,9 @@ pub(crate) fn start_and_poll<O>(
         Started::Rejected(err) => Poll::Ready(Err(err)),
         Started::Pending => Poll::Pending,
         Started::Waiting => poll_project(req, cx, project),
+        Started::AtFirstPoll => {
+            unreachable!("an extractor that starts in its poll is never deferred")
+        }
     }
 }
 

@@ -109,10 +109,10 @@ where
         let (unstarted, rejected) = if S::SOLE_PARAMETER {
             (true, None)
         } else {
-            (
-                false,
-                start_now(req, const { Requirement::of::<S>() }).err(),
-            )
+            match start_now(req, const { Requirement::of::<S>() }) {
+                Ok(unstarted) => (unstarted.is_some(), None),
+                Err(err) => (false, Some(err)),
+            }
         };
 
         GuardedFuture {
@@ -144,7 +144,8 @@ pin_project! {
         req: HttpRequest,
         payload: Payload,
         // Set until the first poll when the authentication starts there rather
-        // than in `from_request`.
+        // than in `from_request`: for the sole parameter, and for a guard that
+        // conflicts with another guard's completed success.
         unstarted: bool,
         // The rejection of a request whose authentication failed to start.
         rejected: Option<actix_web::Error>,

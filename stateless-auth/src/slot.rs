@@ -173,8 +173,8 @@ impl AuthSlot {
 /// That outcome is final: no extractor of the request can replace a guard's
 /// authentication or run the loaders again, so an extractor that only reads the
 /// user can take it at once. An extractor that finds another manager, inside a
-/// scope with a manager of its own, gets `None` and starts, which fails the
-/// request as `keep_earlier` describes.
+/// scope with a manager of its own, gets `None` and starts, which fails that
+/// extractor with 500 as `keep_earlier` describes.
 pub(crate) fn guard_success(req: &HttpRequest) -> Option<Authenticated> {
     let extensions = req.extensions();
     let slot = extensions.get::<AuthSlot>()?;
@@ -204,6 +204,10 @@ pub(crate) enum Started {
     Waiting,
     /// The request is rejected with this error, already reported to the listeners.
     Rejected(actix_web::Error),
+    /// The extractor started in `from_request` and conflicts with a guard that has
+    /// completed with success. It must start again at its first poll, with
+    /// [`start`] and its context, where it alone is rejected with 500.
+    AtFirstPoll,
 }
 
 /// Starts authenticating `req` for `requirement`, unless an extractor of the same
@@ -213,7 +217,10 @@ pub(crate) enum Started {
 /// started first replaces it, and so does any extractor that finds another
 /// manager. Two guards that require different token types or schemes on one
 /// request, and a guard followed by an extractor of another manager, are
-/// programming errors, rejected with 500.
+/// programming errors, rejected with 500 as `keep_earlier` describes. When the
+/// first guard has already completed with success, only the later extractor
+/// fails, at its first poll. Started in `from_request`, it gets
+/// [`Started::AtFirstPoll`].
 ///
 /// An extractor that starts in its own poll passes its context `cx`, and the
 /// loaders are polled here. Their success or rejection is reported to the
@@ -241,6 +248,18 @@ pub(crate) fn start(
         match keep_earlier(req, manager, slot, requirement) {
             Ok(KeptSlot::Earlier) => return Started::Waiting,
             Ok(KeptSlot::New) => {}
+            Ok(KeptSlot::GuardSuccess(conflict)) => {
+                let earlier = slot.requirement;
+                drop(extensions);
+                return reject_conflicting(
+                    req,
+                    manager,
+                    conflict,
+                    earlier,
+                    requirement,
+                    cx.is_some(),
+                );
+            }
             Err(err) => {
                 drop(extensions);
                 manager.report_rejection(req, &err, Some(requirement));
@@ -316,13 +335,46 @@ fn reject_at_start(
     Started::Rejected(manager.response_error(err, req))
 }
 
+/// Rejects with 500 an extractor that conflicts with a guard that has completed
+/// with success, and leaves that success in the slot for the other extractors and
+/// for middleware that reads it after the response.
+///
+/// In `from_request` it only returns [`Started::AtFirstPoll`]: an extractor before
+/// this one in the handler's parameters may still fail, and an error handler must
+/// run only for the error that becomes the response. A guard's success is final,
+/// so the extractor's start at its first poll finds the same conflict, and it is
+/// logged and reported to the listeners there. An extractor that is never polled,
+/// because an earlier parameter failed, therefore neither logs nor reports it.
+#[cold]
+fn reject_conflicting(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    conflict: Conflict,
+    earlier: &Requirement,
+    requirement: &Requirement,
+    in_poll: bool,
+) -> Started {
+    if !in_poll {
+        return Started::AtFirstPoll;
+    }
+
+    log_conflict(req, conflict, earlier, requirement, Settlement::FailedLater);
+    let err = StatelessAuthError::server(INTERNAL);
+    manager.report_rejection(req, &err, Some(requirement));
+    Started::Rejected(manager.response_error(err, req))
+}
+
 /// The slot that a second start of authentication in one request leaves in place.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum KeptSlot {
     /// The slot of the extractor that is starting, which replaces the earlier one.
     New,
     /// The slot of the extractor that started first.
     Earlier,
+    /// The slot of a guard that has completed with success, which the extractor
+    /// that is starting conflicts with. That extractor fails alone, so that the
+    /// slot never lends the guard's success to a requirement it was not made for.
+    GuardSuccess(Conflict),
 }
 
 /// Settles a second start of authentication in one request: keeps the `earlier`
@@ -332,13 +384,20 @@ enum KeptSlot {
 ///
 /// A guard's authentication is never replaced. So two guards with different token
 /// types or schemes, and a guard followed by any extractor of another manager,
-/// fail the whole request with 500, whichever of them is polled first. The slot
-/// then keeps that rejection, marked as reported, and the error returned here is
-/// for the listeners. A request whose credentials were already rejected keeps
-/// that rejection. A guard of the same manager that finds it gets a warning in
-/// the log, not an error, since the request fails with the client's own error.
-/// That is what the second branch of `Either` of two such guards finds, because
-/// actix-web extracts it only after the first branch failed.
+/// are in conflict. While the guard's loaders are pending, the conflict fails the
+/// whole request with 500, whichever of the two is polled first. The loaders are
+/// cancelled, the slot keeps that rejection, marked as reported, and the error
+/// returned here is for the listeners. Once the guard has completed with success,
+/// the slot keeps that success and only the later extractor fails with 500, as
+/// `reject_conflicting` describes. The handler may still run, with that extractor
+/// inside `Option`, or the response may be another error, such as the 403 of the
+/// first branch of `Either` for a missing scope. A middleware that reads the
+/// authentication after the response must find the guard's success in both cases.
+/// A request whose credentials were already rejected keeps that rejection. A
+/// guard of the same manager that finds it gets a warning in the log, not an
+/// error, since the request fails with the client's own error. That is what the
+/// second branch of `Either` of two such guards finds, because actix-web extracts
+/// it only after the first branch failed.
 ///
 /// NOTE: That branch therefore never succeeds. Starting a fresh authentication
 /// for it would let a guard that still waits for the rejected authentication,
@@ -380,7 +439,14 @@ fn keep_earlier(
         true => Conflict::Credentials,
         false => Conflict::Managers,
     };
-    log_conflict(req, conflict, earlier.requirement, requirement, rejected);
+    if matches!(earlier.state, State::Reported(Ok(_))) {
+        return Ok(KeptSlot::GuardSuccess(conflict));
+    }
+    let settlement = match rejected {
+        true => Settlement::KeptRejection,
+        false => Settlement::FailedAll,
+    };
+    log_conflict(req, conflict, earlier.requirement, requirement, settlement);
     if rejected {
         return Ok(KeptSlot::Earlier);
     }
@@ -414,6 +480,18 @@ enum Conflict {
     Managers,
 }
 
+/// The state in which a conflict leaves the request's authentication.
+#[derive(Clone, Copy)]
+enum Settlement {
+    /// The credentials were already rejected, and every extractor gets that rejection.
+    KeptRejection,
+    /// The guard's loaders were pending and are cancelled: every extractor fails with 500.
+    FailedAll,
+    /// The guard had completed with success, which the slot keeps: only the later
+    /// extractor fails with 500.
+    FailedLater,
+}
+
 /// Logs a guard and a later start of authentication that cannot both hold.
 #[cold]
 fn log_conflict(
@@ -421,12 +499,14 @@ fn log_conflict(
     conflict: Conflict,
     first: &Requirement,
     second: &Requirement,
-    rejected: bool,
+    settlement: Settlement,
 ) {
-    let outcome = match rejected {
-        true => "kept the rejection of its credentials",
-        // After the response, as in a middleware, only the extractor fails.
-        false => "failed its extractors with 500",
+    let outcome = match settlement {
+        Settlement::KeptRejection => "kept the rejection of its credentials",
+        Settlement::FailedAll => "failed its extractors with 500",
+        Settlement::FailedLater => {
+            "failed the later extractor with 500 and kept the guard's success"
+        }
     };
     let cause = match conflict {
         Conflict::Credentials => "two guards that require different token types or schemes",
