@@ -144,6 +144,17 @@ impl StatelessAuthManager {
     /// pool's acquire timeout (such as sqlx's `PoolOptions::acquire_timeout`) and,
     /// for a query that may stall, with `actix_web::rt::time::timeout` around it,
     /// its elapsed error logged and returned as [`StatelessAuthError::server`].
+    /// actix-web sets no time limit on a response either (checked with 4.18.1):
+    /// its `client_request_timeout` bounds only the reading of the request head.
+    /// So when a loader never completes, the client receives nothing until it
+    /// gives up, and the request stays on its worker until the server stops and
+    /// its `shutdown_timeout` has passed.
+    ///
+    /// actix-web also serves a request to the end after its client has closed the
+    /// connection, so the loaders complete and the listeners report the outcome
+    /// as usual. A request whose loaders are dropped before they complete, as when
+    /// a middleware's timeout drops the handler or a stopping server drops its
+    /// connections, reaches neither listener.
     #[must_use = "the manager does nothing until it is registered with `App::app_data(web::Data::new(manager))`"]
     pub fn new<T, U, TL, UL>(token_loader: TL, user_loader: UL) -> Self
     where
@@ -205,6 +216,8 @@ impl StatelessAuthManager {
     ///
     /// Listeners run in the order they were added, on the worker thread, so keep
     /// them short. A listener that panics is logged and skipped; the request goes on.
+    /// A request whose client has closed the connection is reported too, as
+    /// [`new`](Self::new) describes.
     ///
     /// A check after the loaders can still reject an authenticated request: a
     /// guard's scopes (403), a [`FromAuthenticated`](crate::FromAuthenticated) value
