@@ -46,6 +46,21 @@ fn open(gate: &Mutex<Gate>) {
     }
 }
 
+/// Opens `gate` and wakes the waker of its last poll, but returns that waker
+/// instead of dropping it, as a channel's sender keeps the receiver's waker.
+fn open_keeping_waker(gate: &Mutex<Gate>) -> Option<Waker> {
+    let waker = {
+        let mut gate = gate.lock().unwrap();
+        gate.open = true;
+        gate.waker.clone()
+    };
+    if let Some(waker) = &waker {
+        waker.wake_by_ref();
+    }
+
+    waker
+}
+
 struct WaitAtGate(Arc<Mutex<Gate>>);
 
 impl Future for WaitAtGate {
@@ -178,4 +193,56 @@ async fn replaced_loaders_wake_every_waiter() {
     open(&gate);
     assert!(poll_with(&mut first, &first_waker).is_ready());
     assert!(poll_with(&mut second, &second_waker).is_ready());
+}
+
+// Each task polls again while the loaders wait, as a task does after a wake-up
+// for a reason of its own.
+#[actix_web::test]
+async fn repolled_tasks_are_each_woken_once() {
+    let gate = Arc::new(Mutex::new(Gate::default()));
+    let req = gated_request(&gate);
+    let first_waker = Arc::new(Counter::default());
+    let second_waker = Arc::new(Counter::default());
+    let (mut first, mut second) = two_waiting_readers(&req, &first_waker, &second_waker);
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    assert!(poll_with(&mut second, &second_waker).is_pending());
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+
+    open(&gate);
+
+    assert_eq!(
+        second_waker.count(),
+        1,
+        "the second task was not woken once"
+    );
+    assert_eq!(first_waker.count(), 1, "the first task was not woken once");
+    assert!(poll_with(&mut second, &second_waker).is_ready());
+    assert!(poll_with(&mut first, &first_waker).is_ready());
+}
+
+// A resource that the loaders wait on, such as a channel, may keep the waker of
+// their last poll after they complete.
+#[actix_web::test]
+async fn completed_loaders_release_task_wakers() {
+    let gate = Arc::new(Mutex::new(Gate::default()));
+    let req = gated_request(&gate);
+    let first_waker = Arc::new(Counter::default());
+    let second_waker = Arc::new(Counter::default());
+    let (mut first, mut second) = two_waiting_readers(&req, &first_waker, &second_waker);
+
+    let kept = open_keeping_waker(&gate);
+
+    assert!(poll_with(&mut second, &second_waker).is_ready());
+    assert!(poll_with(&mut first, &first_waker).is_ready());
+    assert!(kept.is_some(), "the loaders registered no waker");
+    assert_eq!(
+        Arc::strong_count(&first_waker),
+        1,
+        "the first task's waker outlived the loaders"
+    );
+    assert_eq!(
+        Arc::strong_count(&second_waker),
+        1,
+        "the second task's waker outlived the loaders"
+    );
 }
