@@ -291,6 +291,37 @@ async fn either_second_branch_logs_warning() {
     );
 }
 
+fn named_either_routes(config: &mut web::ServiceConfig) {
+    config.route("/either_named", web::get().to(access_or_refresh));
+}
+
+#[actix_web::test]
+async fn either_warning_names_both_token_types() {
+    log_capture::install();
+    let store = Store::standard();
+    let calls = Calls::default();
+
+    let reply = call(
+        counting_manager(&store, &calls),
+        named_either_routes,
+        "/either_named",
+        Some("Bearer alice-refresh"),
+    )
+    .await;
+
+    assert_eq!(reply.0, 401, "{reply:?}");
+    let warnings = log_capture::lines_at(log::Level::Warn, "/either_named");
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("a guard for refresh tokens of scheme Bearer started"),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings[0].contains("rejected for access tokens of scheme Bearer"),
+        "{warnings:#?}"
+    );
+}
+
 /// A token type of the application's own, whose loader accepts access and
 /// refresh tokens alike, as the README suggests in place of `Either`.
 struct AnyToken;
@@ -548,6 +579,26 @@ async fn has_scope_panic_in_later_guard_gets_500() {
         reply.1,
         r#"{"error":"Server error: Internal server error"}"#
     );
+}
+
+#[actix_web::test]
+async fn has_scope_panic_is_logged() {
+    log_capture::install();
+
+    let reply = call(
+        probe_manager(),
+        probe_routes,
+        "/two_guards",
+        Some("Bearer scopes-panic"),
+    )
+    .await;
+
+    assert_eq!(reply.0, 500, "{reply:?}");
+    let errors = log_capture::lines_at(
+        log::Level::Error,
+        "TokenMixin::has_scope of async_wrappers::ProbeToken panicked",
+    );
+    assert!(!errors.is_empty(), "the panic was not logged");
 }
 
 /// Extracts `OptionalUser` before the handler runs, as a logging middleware would.

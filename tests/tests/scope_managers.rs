@@ -7,6 +7,8 @@
 //! authenticates with the app's manager. The scope's routes must still accept
 //! exactly the tokens of the scope's own manager.
 
+mod log_capture;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -67,6 +69,9 @@ enum FirstReader {
     /// `OptionalUser`, then `TokenRequired<Access>`: a guard that shares the
     /// reader's authentication.
     UserThenGuard,
+    /// `Option<TokenRequired<Access>>`: a guard whose rejection the middleware
+    /// ignores, so the route runs after it.
+    OptionalGuard,
 }
 
 /// Extracts what the app's [`FirstReader`] names, calls the route, and then
@@ -88,6 +93,9 @@ async fn read_first(
         FirstReader::UserThenGuard => {
             let _user = OptionalUser::<User>::extract(&http_req).await;
             TokenRequired::<Access>::extract(&http_req).await?;
+        }
+        FirstReader::OptionalGuard => {
+            let _guard = Option::<TokenRequired<Access>>::extract(&http_req).await;
         }
     }
 
@@ -248,6 +256,28 @@ async fn guards_of_two_managers_fail_request() {
     let outcome = send(FirstReader::Guard, "/scope/guarded", APP_TOKEN).await;
 
     assert_server_error(&outcome);
+}
+
+#[actix_web::test]
+async fn scope_reader_after_rejected_app_guard_logs_conflict() {
+    log_capture::install();
+
+    let outcome = send(FirstReader::OptionalGuard, "/scope/reader", "unknown-token").await;
+
+    assert_eq!(outcome.status, StatusCode::UNAUTHORIZED);
+    let conflicts: Vec<String> = log_capture::lines_at(
+        log::Level::Error,
+        "/scope/reader has a guard and a later extractor that use different managers",
+    )
+    .into_iter()
+    .filter(|line| line.contains("kept the rejection of its credentials"))
+    .collect();
+    assert!(
+        !conflicts.is_empty(),
+        "the conflict was not logged as an error"
+    );
+    let warnings = log_capture::lines_at(log::Level::Warn, "/scope/reader");
+    assert!(warnings.is_empty(), "{warnings:#?}");
 }
 
 #[actix_web::test]
