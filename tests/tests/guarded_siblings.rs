@@ -136,6 +136,10 @@ async fn custom_then_user(
     HttpResponse::Ok().finish()
 }
 
+async fn scoped_custom(_: Guarded<AdminAccess, (web::Json<Note>,), (Admin,)>) -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 async fn wrong_model(
     _: Guarded<Access, (web::Json<Note>,), (CurrentUser<String>,)>,
 ) -> HttpResponse {
@@ -302,6 +306,7 @@ async fn post(manager: Option<StatelessAuthManager>, path: &str, token: &str) ->
             .route("/user_then_custom", web::post().to(user_then_custom))
             .route("/custom_then_user", web::post().to(custom_then_user))
             .route("/wrong_model", web::post().to(wrong_model))
+            .route("/scoped_custom", web::post().to(scoped_custom))
             .route("/plain", web::post().to(plain))
             .route("/two_guarded", web::post().to(two_guarded))
             .route(
@@ -509,6 +514,23 @@ async fn granted_spec_scope_passes() {
         assert!(outcome.body_read, "{path}: the body was not read");
         assert_eq!(calls.counts(), (1, 0, 0), "{path}");
     }
+}
+
+#[actix_web::test]
+async fn spec_scope_is_checked_before_custom_value() {
+    let store = store();
+    let calls = Calls::default();
+
+    let outcome = post(
+        Some(counting_manager(&store, &calls, false)),
+        "/scoped_custom",
+        "reader-access",
+    )
+    .await;
+
+    assert_eq!(outcome.status, 403);
+    assert_eq!(outcome.error, "Scope error: Insufficient scope");
+    assert!(has_route_challenge(&outcome));
 }
 
 #[actix_web::test]
