@@ -287,6 +287,16 @@ mod tests {
     }
 
     #[test]
+    fn own_scheme_key_wins_over_flask_keys() {
+        let json = r#"{"DEFAULT_AUTH_TYPE": "Token", "TOKEN_TYPE": "Basic",
+            "default_auth_type": "Bearer"}"#;
+
+        let config: StatelessAuthConfig = serde_json::from_str(json).unwrap();
+
+        assert_eq!(config.default_auth_type, "Bearer");
+    }
+
+    #[test]
     fn upper_case_keys_set_own_settings() {
         let json = r#"{"REALM": "api", "MAX_TOKEN_LENGTH": 100, "STRICT_RFC6750": true}"#;
 
