@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::body::{MessageBody, to_bytes};
+use actix_web::body::{EitherBody, MessageBody, to_bytes};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, Error, web};
 use stateless_auth::{
@@ -61,10 +61,13 @@ fn manager(loads: &Arc<AtomicUsize>) -> web::Data<StatelessAuthManager> {
 async fn require_access(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    req.extract::<TokenRequired<Access>>().await?;
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if let Err(err) = req.extract::<TokenRequired<Access>>().await {
+        return Ok(req.error_response(err).map_into_right_body());
+    }
 
-    next.call(req).await
+    let res = next.call(req).await?;
+    Ok(res.map_into_left_body())
 }
 
 async fn stats(user: CurrentUser<User>) -> String {
@@ -132,8 +135,8 @@ struct Reply {
 
 /// Sends `GET path`, with `Authorization: Bearer <token>` when `token` is given.
 ///
-/// A middleware's error reaches the caller of the service as `Err`, and the
-/// server turns it into its response, so this does the same.
+/// An error of a middleware would reach the caller of the service as `Err`, and
+/// the server would turn it into its response, so this does the same.
 async fn get(
     app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = Error>,
     path: &str,
@@ -298,4 +301,33 @@ async fn handler_of_other_token_type_fails_with_500() {
         r#"{"error":"Server error: Internal server error"}"#
     );
     assert_eq!(with_refresh.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn rejection_passes_outer_middleware() {
+    let loads = Arc::new(AtomicUsize::new(0));
+    let app = test::init_service(
+        App::new()
+            .app_data(manager(&loads))
+            .wrap(DefaultHeaders::new().add(("x-outer", "seen")))
+            .service(
+                web::scope("/admin")
+                    .wrap(from_fn(require_access))
+                    .route("/stats", web::get().to(stats)),
+            ),
+    )
+    .await;
+    let request = TestRequest::get().uri("/admin/stats").to_request();
+
+    let result = test::try_call_service(&app, request).await;
+
+    let response = result.expect("the rejection should reach the outer middleware as a response");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response
+            .headers()
+            .get("x-outer")
+            .map(|value| value.to_str().unwrap()),
+        Some("seen")
+    );
 }
