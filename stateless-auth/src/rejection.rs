@@ -27,6 +27,11 @@ pub(crate) enum Rejection {
     /// scheme, for which RFC 6750 §3.1 recommends 401 and a challenge without an
     /// `error` attribute. The error gives the message.
     NoCredentials(HeaderError),
+    /// Without `strict_rfc6750`, credentials of another scheme, such as `Basic
+    /// dXNlcg==` or `Negotiate`. They get Flask-Stateless-Auth's 400 and message,
+    /// and a challenge without an `error` attribute, which RFC 6750 §3.1 recommends
+    /// for a request that used an unsupported authentication method.
+    OtherScheme(HeaderError),
     /// The token loader found no token.
     InvalidToken,
     /// The token model reported itself expired.
@@ -40,16 +45,16 @@ pub(crate) enum Rejection {
 }
 
 impl Rejection {
-    /// Wraps the error of a rejected credentials header `value`, which the strict
-    /// RFC 6750 mode reports as [`Rejection::NoCredentials`] when the value carries
-    /// no credentials for `scheme`.
-    #[inline]
+    /// Wraps the error of a rejected credentials header `value`. A value that
+    /// carries no credentials for `scheme` becomes [`Rejection::NoCredentials`] in
+    /// the strict RFC 6750 mode, and [`Rejection::OtherScheme`] without it when it
+    /// names another scheme.
+    #[cold]
     pub(crate) fn of_header(strict: bool, value: &[u8], scheme: &str, err: HeaderError) -> Self {
-        if !strict {
-            return Rejection::Header(err);
+        match strict {
+            true => strict_header(value, scheme, err),
+            false => default_header(value, scheme, err),
         }
-
-        strict_header(value, scheme, err)
     }
 
     /// Builds the error of this rejection for a route with `requirement`.
@@ -66,6 +71,9 @@ impl Rejection {
             Rejection::NoCredentials(err) => StatelessAuthError::request(err.message())
                 .with_code(StatusCode::UNAUTHORIZED)
                 .or_challenge(|| challenge().bare()),
+            Rejection::OtherScheme(err) => {
+                StatelessAuthError::request(err.message()).or_challenge(|| challenge().bare())
+            }
             Rejection::InvalidToken => StatelessAuthError::token("Invalid token"),
             Rejection::Expired => StatelessAuthError::token(format!(
                 "{} token expired",
@@ -88,6 +96,19 @@ fn strict_header(value: &[u8], scheme: &str, err: HeaderError) -> Rejection {
     match header::no_credentials_error(value, scheme, err) {
         Some(err) => Rejection::NoCredentials(err),
         None => Rejection::Header(err),
+    }
+}
+
+/// Separates credentials of another scheme from other rejected values, for
+/// [`Rejection::of_header`] without strict RFC 6750 mode. The error keeps
+/// Flask-Stateless-Auth's message for the value, such as `Invalid token type` for
+/// `Basic dXNlcg==` and `Invalid number of arguments in token header` for
+/// `Negotiate`.
+#[cold]
+fn default_header(value: &[u8], scheme: &str, err: HeaderError) -> Rejection {
+    match header::no_credentials_error(value, scheme, err) {
+        Some(HeaderError::Missing) | None => Rejection::Header(err),
+        Some(_) => Rejection::OtherScheme(err),
     }
 }
 

@@ -407,12 +407,18 @@ async fn challenges_follow_rfc6750() {
         ..StatelessAuthConfig::default()
     };
     let app = service!(manager(&store).with_config(config));
-    let cases: [(Option<&str>, &str); 4] = [
+    let cases: [(Option<&str>, &str); 7] = [
         (None, r#"Bearer realm="example""#),
         (
             Some("Bearer a,b"),
             r#"Bearer realm="example", error="invalid_request""#,
         ),
+        (
+            Some("Bearer"),
+            r#"Bearer realm="example", error="invalid_request""#,
+        ),
+        (Some("Basic dXNlcg=="), r#"Bearer realm="example""#),
+        (Some("Negotiate"), r#"Bearer realm="example""#),
         (
             Some("Bearer nobody"),
             r#"Bearer realm="example", error="invalid_token""#,

@@ -83,8 +83,10 @@ fn names_other_scheme(raw: &[u8], scheme: &str) -> bool {
     is_token && !first_word.eq_ignore_ascii_case(scheme.as_bytes())
 }
 
-/// A rejected value: its error, and whether strict RFC 6750 mode treats it as a
-/// request without credentials (401 and a challenge without an `error` attribute).
+/// A rejected value: its error, and whether it carries no credentials for the
+/// route's scheme, which gets a challenge without an `error` attribute: with 401
+/// in strict RFC 6750 mode, and with 400 for another scheme's credentials in the
+/// default mode.
 type Rejected = (HeaderError, bool);
 
 /// Returns where the token sits in `raw`, or how the README's table rejects the
@@ -102,13 +104,14 @@ fn expected_range(
     if value.is_empty() {
         return Err((HeaderError::Missing, strict));
     }
-    if strict && names_other_scheme(raw, scheme) {
+    let other_scheme = names_other_scheme(raw, scheme);
+    if strict && other_scheme {
         return Err((HeaderError::SchemeMismatch, true));
     }
 
     expected_error(value, scheme, max_token_length)
         .map(|range| value_range.start + range.start..value_range.start + range.end)
-        .map_err(|err| (err, false))
+        .map_err(|err| (err, other_scheme))
 }
 
 /// Returns where the token sits in a `value` without surrounding blanks, or the
@@ -141,8 +144,8 @@ fn expected_lack(raw: &[u8], scheme: &str) -> bool {
 }
 
 /// Runs the crate's checks as `slot::begin` runs them: the parser, then
-/// `Rejection::of_header`, which in strict mode separates a value without credentials
-/// from a malformed one.
+/// `Rejection::of_header`, which separates a value without credentials for the
+/// scheme from a malformed one.
 fn crate_range(
     raw: &[u8],
     scheme: &str,
@@ -151,7 +154,9 @@ fn crate_range(
 ) -> Result<Range<usize>, Rejected> {
     token_range(raw, scheme, max_token_length).map_err(|err| {
         match Rejection::of_header(strict, raw, scheme, err) {
-            Rejection::NoCredentials(reported) => (reported, true),
+            Rejection::NoCredentials(reported) | Rejection::OtherScheme(reported) => {
+                (reported, true)
+            }
             Rejection::Header(reported) => (reported, false),
             other => panic!("a header error became {other:?}"),
         }
@@ -264,17 +269,17 @@ fn reference_follows_readme_table() {
         ),
         (
             b"Negotiate",
-            Err((ArgumentCount, false)),
+            Err((ArgumentCount, true)),
             Err((SchemeMismatch, true)),
         ),
         (
             b"Digest username=\"a\", realm=\"b\"",
-            Err((ArgumentCount, false)),
+            Err((ArgumentCount, true)),
             Err((SchemeMismatch, true)),
         ),
         (
             b"Basic dXNlcg==",
-            Err((SchemeMismatch, false)),
+            Err((SchemeMismatch, true)),
             Err((SchemeMismatch, true)),
         ),
         (
