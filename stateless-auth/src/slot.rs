@@ -404,6 +404,14 @@ enum KeptSlot {
 /// such as the first of two guards behind a middleware that read the user,
 /// accept the new one. The slot does not record which guards have received its
 /// outcome, so it cannot tell such a guard from `Either`'s first branch.
+///
+/// NOTE: For some handler shapes the loaders' timing picks between the two
+/// conflict outcomes. actix-web polls all of a handler's parameters in each poll,
+/// and `Either` creates its branch's future only in its own poll. So in a handler
+/// with `TokenRequired<Access>` and then `Either<TokenRequired<Refresh>,
+/// CurrentUser<U>>`, the refresh guard finds the access guard completed when the
+/// loaders were ready at once, and the handler runs with the second branch. When
+/// the loaders were pending, it finds them pending, and the request fails with 500.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
