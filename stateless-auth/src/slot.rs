@@ -339,9 +339,11 @@ fn reject_at_start(
 /// with success, and leaves that success in the slot for the other extractors and
 /// for middleware that reads it after the response.
 ///
-/// In `from_request` it only returns [`Started::AtFirstPoll`]: an extractor before
-/// this one in the handler's parameters may still fail, and an error handler must
-/// run only for the error that becomes the response. A guard's success is final,
+/// In `from_request` it only returns [`Started::AtFirstPoll`]. An extractor before
+/// this one in the handler's parameters may still fail, and of the errors that the
+/// parameters return, the error handler must run only for the one that becomes the
+/// response. An error that `Option` or `Either` discards still reaches it, as
+/// [`StatelessAuthManager::error_handler`] documents. A guard's success is final,
 /// so the extractor's start at its first poll finds the same conflict, and it is
 /// logged and reported to the listeners there. An extractor that is never polled,
 /// because an earlier parameter failed, therefore neither logs nor reports it.

@@ -84,9 +84,9 @@ fn names_other_scheme(raw: &[u8], scheme: &str) -> bool {
 }
 
 /// A rejected value: its error, and whether it carries no credentials for the
-/// route's scheme, which gets a challenge without an `error` attribute: with 401
-/// in strict RFC 6750 mode, and with 400 for another scheme's credentials in the
-/// default mode.
+/// route's scheme. Such a value gets a challenge without an `error` attribute. In
+/// strict RFC 6750 mode it gets 401, and in the default mode another scheme's
+/// credentials keep 400.
 type Rejected = (HeaderError, bool);
 
 /// Returns where the token sits in `raw`, or how the README's table rejects the
