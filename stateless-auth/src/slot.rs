@@ -449,19 +449,20 @@ fn keep_earlier(
         true => Conflict::Credentials,
         false => Conflict::Managers,
     };
-    if matches!(earlier.state, State::Reported(Ok(_))) {
-        return Ok(KeptSlot::GuardSuccess(conflict));
+    match earlier.state {
+        State::Reported(Ok(_)) => Ok(KeptSlot::GuardSuccess(conflict)),
+        State::Reported(Err(_)) => {
+            let settlement = Settlement::KeptRejection;
+            log_conflict(req, conflict, earlier.requirement, requirement, settlement);
+            Ok(KeptSlot::Earlier)
+        }
+        _ => {
+            let settlement = Settlement::FailedAll;
+            log_conflict(req, conflict, earlier.requirement, requirement, settlement);
+            cancel(earlier, State::Reported(Err(Rejection::Internal)));
+            Err(StatelessAuthError::server(INTERNAL))
+        }
     }
-    let settlement = match rejected {
-        true => Settlement::KeptRejection,
-        false => Settlement::FailedAll,
-    };
-    log_conflict(req, conflict, earlier.requirement, requirement, settlement);
-    if rejected {
-        return Ok(KeptSlot::Earlier);
-    }
-    cancel(earlier, State::Reported(Err(Rejection::Internal)));
-    Err(StatelessAuthError::server(INTERNAL))
 }
 
 /// Replaces the state of `slot` by `state`, and wakes the extractors that found
