@@ -3,12 +3,13 @@
 //! abandons or that wake spuriously, and middleware that reads the
 //! authentication, as an actix-web user would combine them.
 
+mod common;
 mod log_capture;
 mod raw_http;
 
 use std::future::Future;
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,12 +17,13 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::{Logger, Next, from_fn};
 use actix_web::rt::time::timeout;
 use actix_web::{App, Either, FromRequest, HttpResponse, HttpServer, guard, test, web};
+use common::server::{TestServer, awc_client};
 use raw_http::{Reply, ReplyReader};
 use stateless_auth::{
     Access, Authenticated, CurrentUser, OptionalUser, Refresh, StatelessAuthError,
@@ -857,8 +859,7 @@ async fn server_siblings(
 
 /// A real server on 127.0.0.1 with two workers.
 struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
+    running: TestServer,
     counts: Arc<Counts>,
 }
 
@@ -867,8 +868,6 @@ impl Server {
         log_capture::install();
         let counts = Arc::new(Counts::default());
         let manager = web::Data::new(server_manager(&counts));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
 
         let server = HttpServer::new(move || {
             App::new()
@@ -888,16 +887,10 @@ impl Server {
         })
         .workers(2)
         .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        .shutdown_timeout(1);
 
         Server {
-            addr,
-            handle,
+            running: TestServer::start(server),
             counts,
         }
     }
@@ -907,7 +900,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.handle.stop(true).await;
+        self.running.stop(true).await;
     }
 }
 
@@ -955,7 +948,7 @@ async fn panics_get_500_and_keep_connection_serving() {
         let mut bytes = raw_get(path, token);
         bytes.extend(raw_get("/me", ALICE));
 
-        let replies = exchange(server.addr, bytes, 2).await;
+        let replies = exchange(server.running.addr(), bytes, 2).await;
 
         assert_eq!(replies[0].status, status, "{name}: {:?}", replies[0]);
         assert_eq!(replies[1].status, 200, "{name}: second {:?}", replies[1]);
@@ -986,7 +979,7 @@ async fn wait_for(counter: &AtomicUsize, target: usize) -> usize {
 /// Sends a GET for `path` with `token` on a new connection, and closes the
 /// connection once the loader has started, without reading a reply.
 async fn send_and_disconnect(server: &Server, path: &str, token: &str) {
-    let addr = server.addr;
+    let addr = server.running.addr();
     let bytes = raw_get(path, token);
     let stream = actix_web::rt::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
@@ -1061,7 +1054,7 @@ async fn fetch(client: &awc::Client, url: &str, token: &str) -> Option<(u16, Str
 async fn concurrent_spurious_wakeups_report_once_each() {
     const REQUESTS_PER_ROUTE: usize = 30;
     let server = Server::start();
-    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
+    let client = awc_client(IO_TIMEOUT);
     let routes = [
         ("/me", "alice"),
         ("/siblings", "alice true"),
@@ -1069,7 +1062,7 @@ async fn concurrent_spurious_wakeups_report_once_each() {
         ("/option", "alice"),
     ];
     let requests = routes.iter().flat_map(|&(path, body)| {
-        let url = format!("http://{}{path}", server.addr);
+        let url = server.running.url(path);
         let client = &client;
         (0..REQUESTS_PER_ROUTE).map(move |index| {
             let url = url.clone();
@@ -1331,8 +1324,8 @@ async fn audit_in_background(
 #[actix_web::test]
 async fn background_reader_and_guard_both_wake() {
     let server = Server::start();
-    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
-    let url = format!("http://{}/audited", server.addr);
+    let client = awc_client(IO_TIMEOUT);
+    let url = server.running.url("/audited");
 
     let sent = client.get(&url).bearer_auth(SLEEPS).send();
     let response = timeout(Duration::from_secs(3), sent).await;
@@ -1351,8 +1344,8 @@ async fn background_reader_and_guard_both_wake() {
 #[actix_web::test]
 async fn abandoned_background_reader_leaves_guard_woken() {
     let server = Server::start();
-    let client = awc::Client::builder().timeout(IO_TIMEOUT).finish();
-    let url = format!("http://{}/audited", server.addr);
+    let client = awc_client(IO_TIMEOUT);
+    let url = server.running.url("/audited");
 
     // The audit task polls the loaders last, then gives up long before they
     // complete, 300 ms after they start.

@@ -4,21 +4,23 @@
 //! and is driven over raw TCP, so that header bytes reach the server exactly as
 //! written. A `log` backend captures every log line, and no token may appear in one.
 
+mod common;
 mod log_capture;
 mod raw_http;
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use common::server::TestServer;
 use raw_http::Reply;
 use serde_json::json;
 use stateless_auth::{
@@ -216,8 +218,7 @@ fn manager(outcomes: Arc<Outcomes>) -> StatelessAuthManager {
 
 /// The application on a real server, on a port that the operating system picks.
 struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
+    running: TestServer,
     outcomes: Arc<Outcomes>,
 }
 
@@ -226,8 +227,6 @@ impl Server {
         log_capture::install();
         let outcomes = Arc::new(Outcomes::default());
         let manager = web::Data::new(manager(Arc::clone(&outcomes)));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
 
         let server = HttpServer::new(move || {
             App::new()
@@ -239,16 +238,10 @@ impl Server {
                 .route("/hello", web::get().to(hello))
         })
         .workers(1)
-        .shutdown_timeout(1)
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        .shutdown_timeout(1);
 
         Server {
-            addr,
-            handle,
+            running: TestServer::start(server),
             outcomes,
         }
     }
@@ -261,7 +254,7 @@ impl Server {
                 .into_bytes();
         request.extend_from_slice(headers);
         request.extend_from_slice(b"Content-Length: 0\r\n\r\n");
-        let addr = self.addr;
+        let addr = self.running.addr();
 
         let reply = actix_web::rt::task::spawn_blocking(move || raw_exchange(addr, &request));
 
@@ -273,7 +266,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.handle.stop(true).await;
+        self.running.stop(true).await;
     }
 }
 
@@ -698,7 +691,7 @@ async fn special_routes_accept_right_tokens() {
 #[actix_web::test]
 async fn hanging_loader_leaves_other_requests_served() {
     let server = Server::start();
-    let addr = server.addr;
+    let addr = server.running.addr();
     let request = format!(
         "GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: Token {LOADER_HANGS}\r\n\r\n"
     );

@@ -6,7 +6,8 @@
 //! outcome, and a guard with another token type must never receive the handler
 //! guard's authentication.
 
-use std::net::TcpListener;
+mod common;
+
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -14,7 +15,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, FromRequest, HttpServer, get, test, web};
-use awc::Client;
+use common::server::{TestServer, awc_client};
 use futures_util::future::join;
 use stateless_auth::{CurrentUser, OptionalUser, Refresh, TokenRequired, token_required};
 use stateless_auth_tests::{Calls, Store, User, counting_manager};
@@ -264,28 +265,23 @@ async fn serve_once(authorization: &str) -> (u16, (usize, usize), (usize, usize,
     let store = Store::standard();
     let calls = Calls::default();
     let manager = web::Data::new(counting_manager(&store, &calls));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let running = HttpServer::new(move || {
-        App::new()
-            .app_data(manager.clone())
-            .wrap(from_fn(read_user_after))
-            .service(whoami)
-    })
-    .workers(1)
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = running.handle();
-    let serving = actix_web::rt::spawn(running);
-    let client = Client::builder().timeout(Duration::from_secs(10)).finish();
+    let server = TestServer::start(
+        HttpServer::new(move || {
+            App::new()
+                .app_data(manager.clone())
+                .wrap(from_fn(read_user_after))
+                .service(whoami)
+        })
+        .workers(1),
+    );
+    let client = awc_client(Duration::from_secs(10));
 
     let sent = client
-        .get(format!("http://{addr}/whoami"))
+        .get(server.url("/whoami"))
         .insert_header((header::AUTHORIZATION, authorization))
         .send();
     let response = actix_web::rt::time::timeout(SERVER_TIMEOUT, sent).await;
-    handle.stop(true).await;
+    let serving = server.stop(true).await;
     let stopped = actix_web::rt::time::timeout(SERVER_TIMEOUT, serving).await;
 
     assert!(stopped.is_ok(), "the server did not stop in time");

@@ -5,18 +5,19 @@
 //! requests, and the authentication of a request lives in its extensions.
 #![forbid(unsafe_code)]
 
+mod common;
 mod log_capture;
 mod raw_http;
 
 use std::io::Write;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use common::server::TestServer;
 use raw_http::{Reply, ReplyReader};
 use stateless_auth::{
     CurrentUser, OptionalUser, Refresh, StatelessAuthError, StatelessAuthManager, TokenMixin,
@@ -217,8 +218,7 @@ async fn optional(req: HttpRequest, user: OptionalUser<User>) -> HttpResponse {
 
 /// A real server on 127.0.0.1.
 struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
+    running: TestServer,
     record: Arc<Record>,
     gate: Arc<Notify>,
 }
@@ -229,8 +229,6 @@ impl Server {
         let record = Arc::new(Record::default());
         let gate = Arc::new(Notify::new());
         let manager = web::Data::new(manager(&record, &gate));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
 
         let server = HttpServer::new(move || {
             App::new()
@@ -242,23 +240,17 @@ impl Server {
         })
         .workers(workers)
         .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        .shutdown_timeout(1);
 
         Server {
-            addr,
-            handle,
+            running: TestServer::start(server),
             record,
             gate,
         }
     }
 
     async fn stop(self) {
-        self.handle.stop(true).await;
+        self.running.stop(true).await;
     }
 }
 
@@ -367,7 +359,7 @@ async fn pipelined_requests_keep_own_outcomes() {
     let cases: Vec<Case> = (0..REQUESTS)
         .map(|id| case(id, &format!("user{}", id % 7)))
         .collect();
-    let addr = server.addr;
+    let addr = server.running.addr();
 
     let (cases, replies) = actix_web::rt::task::spawn_blocking(move || {
         let replies = pipeline(addr, &cases);
@@ -392,7 +384,7 @@ async fn concurrent_connections_name_own_users() {
     const CONNECTIONS: usize = 8;
     const REQUESTS: usize = 22;
     let server = Server::start(2);
-    let addr = server.addr;
+    let addr = server.running.addr();
 
     let connections: Vec<_> = (0..CONNECTIONS)
         .map(|connection| {
@@ -437,7 +429,7 @@ async fn wait_for(counter: &AtomicUsize, target: usize) -> usize {
 #[actix_web::test]
 async fn abandoned_user_loader_leaves_worker_serving() {
     let server = Server::start(1);
-    let addr = server.addr;
+    let addr = server.running.addr();
     let waiting = token("gated", "access", "0", "gate");
     let request = format!(
         "GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: 1\r\nAuthorization: Bearer {waiting}\r\n\r\n"

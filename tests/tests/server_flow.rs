@@ -1,11 +1,14 @@
 //! The example API's real server on 127.0.0.1 with a file-backed SQLite
 //! database, driven by a real HTTP client.
 
-use std::net::{SocketAddr, TcpListener};
+mod common;
+
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use awc::Client;
+use common::server::{TestServer, awc_client};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,7 +38,7 @@ struct Api {
 
 impl Api {
     fn new(addr: SocketAddr) -> Api {
-        let client = Client::builder().timeout(Duration::from_secs(10)).finish();
+        let client = awc_client(Duration::from_secs(10));
 
         Api {
             client,
@@ -77,14 +80,11 @@ async fn server_serves_whole_flow() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = format!("sqlite://{}", dir.path().join("api.db").display());
     let pool = db::open(&database_url).await.unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let running = server::start(pool.clone(), listener).unwrap();
-    let handle = running.handle();
-    let serving = actix_web::rt::spawn(running);
+    let running = TestServer::start_with(|listener| server::start(pool.clone(), listener));
+    let addr = running.addr();
 
     let flow = actix_web::rt::time::timeout(FLOW_TIMEOUT, run_flow(Api::new(addr))).await;
-    handle.stop(true).await;
+    let serving = running.stop(true).await;
     let stopped = actix_web::rt::time::timeout(Duration::from_secs(10), serving).await;
 
     assert!(

@@ -3,18 +3,19 @@
 //! for SQLite queries through sqlx, a timer, a blocking thread, or a signal that
 //! another thread sends later. A stopped server must drop pending loaders.
 
-use std::net::TcpListener;
+mod common;
+
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::rt::time::{sleep, timeout};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use awc::Client;
+use common::server::{TestServer, awc_client};
 use futures_util::future::join_all;
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, Guarded, OptionalUser, Refresh,
@@ -34,23 +35,11 @@ const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Concurrent requests sent to each route.
 const REQUESTS_PER_ROUTE: usize = 20;
 
-/// Starts the app that `$factory` builds on 127.0.0.1 with two workers, and
-/// returns its base URL and handle.
+/// Starts the app that `$factory` builds on 127.0.0.1 with two workers.
 macro_rules! serve {
-    ($factory:expr) => {{
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = HttpServer::new($factory)
-            .workers(2)
-            .disable_signals()
-            .listen(listener)
-            .unwrap()
-            .run();
-        let handle: ServerHandle = server.handle();
-        actix_web::rt::spawn(server);
-
-        (format!("http://{addr}"), handle)
-    }};
+    ($factory:expr) => {
+        TestServer::start(HttpServer::new($factory).workers(2).disable_signals())
+    };
 }
 
 /// Sends a GET with `token` and returns the status, or `None` when the request
@@ -105,7 +94,7 @@ async fn sqlite_loaders_complete_every_pairing() {
     let (access, refresh) = (pair.access_token.as_str(), pair.refresh_token.as_str());
     let calls = Calls::default();
     let manager = web::Data::new(count_listeners(auth::auth_manager(pool.clone()), &calls));
-    let (base, handle) = serve!(move || {
+    let server = serve!(move || {
         App::new()
             .app_data(manager.clone())
             .route("/guard_user", web::get().to(sql_guard_user))
@@ -114,7 +103,7 @@ async fn sqlite_loaders_complete_every_pairing() {
             .route("/optional_token", web::get().to(sql_optional_token))
             .route("/refresh", web::get().to(sql_refresh))
     });
-    let client = Client::builder().timeout(REQUEST_TIMEOUT).finish();
+    let client = awc_client(REQUEST_TIMEOUT);
     let cases = [
         ("/guard_user", access, StatusCode::OK),
         ("/user_guard", access, StatusCode::OK),
@@ -127,7 +116,7 @@ async fn sqlite_loaders_complete_every_pairing() {
         ("/guarded", "unknown-token", StatusCode::UNAUTHORIZED),
     ];
     let requests = cases.iter().flat_map(|&(path, token, _)| {
-        let url = format!("{base}{path}");
+        let url = server.url(path);
         let client = &client;
         (0..REQUESTS_PER_ROUTE).map(move |_| {
             let url = url.clone();
@@ -136,7 +125,7 @@ async fn sqlite_loaders_complete_every_pairing() {
     });
 
     let statuses = timeout(TEST_TIMEOUT, join_all(requests)).await;
-    handle.stop(true).await;
+    server.stop(true).await;
 
     let statuses = statuses.expect("the requests did not finish in time");
     let expected = cases
@@ -283,21 +272,21 @@ async fn wait_for_count(counter: &AtomicUsize, target: usize) -> usize {
 async fn loader_woken_later_completes() {
     let waits = Waits::default();
     let manager = web::Data::new(waiting_manager(&waits));
-    let (base, handle) = serve!(move || {
+    let server = serve!(move || {
         App::new()
             .app_data(manager.clone())
             .route("/guard_then_user", web::get().to(guard_then_user))
             .route("/user_then_guarded", web::get().to(user_then_guarded))
     });
-    let client = Client::builder().timeout(REQUEST_TIMEOUT).finish();
+    let client = awc_client(REQUEST_TIMEOUT);
     let paths = ["/guard_then_user", "/user_then_guarded"];
     let waiting = paths.map(|path| {
-        let (client, url) = (client.clone(), format!("{base}{path}"));
+        let (client, url) = (client.clone(), server.url(path));
         actix_web::rt::spawn(async move { get(&client, &url, "signal").await })
     });
     let timed = ["timer", "thread"].into_iter().flat_map(|token| {
         paths.map(|path| {
-            let (client, url) = (client.clone(), format!("{base}{path}"));
+            let (client, url) = (client.clone(), server.url(path));
             actix_web::rt::spawn(async move { get(&client, &url, token).await })
         })
     });
@@ -309,7 +298,7 @@ async fn loader_woken_later_completes() {
     std::thread::spawn(move || sender.send()).join().unwrap();
     let signalled = timeout(TEST_TIMEOUT, join_all(waiting)).await;
     let timed = timeout(TEST_TIMEOUT, join_all(timed)).await;
-    handle.stop(true).await;
+    server.stop(true).await;
 
     assert_eq!(started, 6, "loaders started before the signal");
     let signalled = signalled.expect("the signalled requests did not finish in time");
@@ -326,24 +315,22 @@ async fn loader_woken_later_completes() {
 async fn stopped_server_drops_pending_loader() {
     let waits = Waits::default();
     let manager = web::Data::new(waiting_manager(&waits));
-    let (base, handle) = serve!(move || {
+    let server = serve!(move || {
         App::new()
             .app_data(manager.clone())
             .route("/guard_then_user", web::get().to(guard_then_user))
     });
-    let client = Client::builder()
-        .timeout(Duration::from_millis(300))
-        .finish();
+    let client = awc_client(Duration::from_millis(300));
 
     let abandoned = client
-        .get(format!("{base}/guard_then_user"))
+        .get(server.url("/guard_then_user"))
         .bearer_auth("never")
         .send()
         .await;
     drop(client);
     // NOTE: actix-web keeps serving a request whose client left until it writes
     // the response, so only stopping the server ends this one.
-    timeout(TEST_TIMEOUT, handle.stop(false)).await.unwrap();
+    timeout(TEST_TIMEOUT, server.stop(false)).await.unwrap();
     let dropped = wait_for_count(&waits.dropped, 1).await;
 
     assert!(abandoned.is_err(), "{abandoned:?}");

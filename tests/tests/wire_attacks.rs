@@ -4,18 +4,19 @@
 //! line at trace level, and no token may appear in one.
 #![forbid(unsafe_code)]
 
+mod common;
 mod log_capture;
 mod raw_http;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpResponse, HttpServer, web};
+use common::server::{TestServer, awc_client};
 use raw_http::{Reply, ReplyReader};
 use serde_json::Value;
 use stateless_auth::{
@@ -147,8 +148,7 @@ async fn echo(user: CurrentUser<User>, body: web::Bytes) -> HttpResponse {
 }
 
 struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
+    running: TestServer,
     counts: Arc<Counts>,
     gate: Arc<Notify>,
 }
@@ -159,8 +159,6 @@ impl Server {
         let counts = Arc::new(Counts::default());
         let gate = Arc::new(Notify::new());
         let manager = web::Data::new(manager(&counts, &gate, config));
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
 
         let server = HttpServer::new(move || {
             App::new()
@@ -175,16 +173,10 @@ impl Server {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        .shutdown_timeout(1);
 
         Server {
-            addr,
-            handle,
+            running: TestServer::start(server),
             counts,
             gate,
         }
@@ -193,7 +185,7 @@ impl Server {
     /// Writes `bytes` on one connection, then reads one reply per entry of `heads` from it,
     /// using the methods in `heads` to know which replies have no body.
     async fn exchange(&self, bytes: Vec<u8>, heads: Vec<bool>) -> Vec<Reply> {
-        let addr = self.addr;
+        let addr = self.running.addr();
 
         let replies = actix_web::rt::task::spawn_blocking(move || {
             let mut stream = connect(addr);
@@ -206,7 +198,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.handle.stop(true).await;
+        self.running.stop(true).await;
     }
 }
 
@@ -317,10 +309,8 @@ async fn unread_body_of_rejection_is_not_parsed_as_request() {
 async fn many_requests_share_pending_loader_gate() {
     const REQUESTS: usize = 200;
     let server = Server::start(StatelessAuthConfig::default());
-    let client = awc::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .finish();
-    let url = format!("http://{}/me", server.addr);
+    let client = awc_client(Duration::from_secs(20));
+    let url = server.running.url("/me");
 
     let sent: Vec<_> = (0..REQUESTS)
         .map(|_| async {

@@ -1,6 +1,9 @@
-//! The example API under `actix_web::test`, with helpers shared by its tests.
+//! The example API under `actix_web::test`, with helpers shared by its tests,
+//! and in [`server`] a real server for the tests that need one.
 
 #![allow(dead_code)]
+
+pub mod server;
 
 use std::rc::Rc;
 
