@@ -120,7 +120,10 @@ impl<O> Future for ExtractFuture<O> {
         };
 
         let result = match unstarted.take() {
-            Some(requirement) => ready!(start_and_poll(req, requirement, cx, project)),
+            Some(requirement) => {
+                let restart = || *unstarted = Some(requirement);
+                ready!(start_and_poll(req, requirement, cx, project, restart))
+            }
             None => ready!(poll_project(req, cx, project)),
         };
         this.state = State::Ready(None);
@@ -137,7 +140,7 @@ pub(crate) fn polled_after_completion() -> actix_web::Error {
 /// request already did, and turns a rejection into the extractor's error.
 ///
 /// Returns `Some(requirement)` when the extractor must start at its first poll
-/// instead, with [`start_and_poll`], as [`Started::AtFirstPoll`] describes.
+/// instead, with [`start_and_poll`], as [`Started::AtNextPoll`] describes.
 pub(crate) fn start_now(
     req: &HttpRequest,
     requirement: &'static Requirement,
@@ -148,7 +151,7 @@ pub(crate) fn start_now(
 
     match slot::start(req, manager, requirement, None) {
         Started::Rejected(err) => Err(err),
-        Started::AtFirstPoll => Ok(Some(requirement)),
+        Started::AtNextPoll => Ok(Some(requirement)),
         Started::Succeeded(_) | Started::Pending | Started::Waiting => Ok(None),
     }
 }
@@ -157,7 +160,10 @@ pub(crate) fn start_now(
 /// extractor of the same request already did, and polls it with `cx`. Builds the
 /// extractor's value with `project` once it succeeds.
 ///
-/// Once this has returned `Pending`, the extractor polls with [`poll_project`].
+/// Once this has returned `Pending`, the extractor polls with [`poll_project`],
+/// unless it called `restart` first. Then the extractor conflicts with a guard
+/// whose loaders are pending, as [`Started::AtNextPoll`] describes, and must call
+/// this again at its next poll.
 ///
 /// It is always inlined. Every `Guarded` passes the same `project`, and without the
 /// attribute the compiler kept it as a function of its own, which cost a guarded
@@ -168,6 +174,7 @@ pub(crate) fn start_and_poll<O>(
     requirement: &'static Requirement,
     cx: &mut Context<'_>,
     project: impl FnOnce(&HttpRequest, Authenticated) -> Result<O, StatelessAuthError>,
+    restart: impl FnOnce(),
 ) -> Poll<Result<O, actix_web::Error>> {
     let Some(manager) = StatelessAuthManager::of(req) else {
         return Poll::Ready(Err(missing_manager()));
@@ -181,8 +188,9 @@ pub(crate) fn start_and_poll<O>(
         Started::Rejected(err) => Poll::Ready(Err(err)),
         Started::Pending => Poll::Pending,
         Started::Waiting => poll_project(req, cx, project),
-        Started::AtFirstPoll => {
-            unreachable!("an extractor that starts in its poll is never deferred")
+        Started::AtNextPoll => {
+            restart();
+            Poll::Pending
         }
     }
 }

@@ -143,9 +143,10 @@ pin_project! {
     pub struct GuardedFuture<S: TokenSpec, Args: FromRequest, Auth = ()> {
         req: HttpRequest,
         payload: Payload,
-        // Set until the first poll when the authentication starts there rather
-        // than in `from_request`: for the sole parameter, and for a guard that
-        // conflicts with another guard's completed success.
+        // Set while the authentication must start at the next poll rather than
+        // in `from_request`. For the sole parameter that is until the first poll.
+        // For a guard that conflicts with another guard, it is until that guard's
+        // outcome is known.
         unstarted: bool,
         // The rejection of a request whose authentication failed to start.
         rejected: Option<actix_web::Error>,
@@ -180,7 +181,8 @@ where
                 }
                 let authenticated = if mem::take(this.unstarted) {
                     let requirement = const { Requirement::of::<S>() };
-                    start_and_poll(this.req, requirement, cx, keep)
+                    let restart = || *this.unstarted = true;
+                    start_and_poll(this.req, requirement, cx, keep, restart)
                 } else {
                     poll_project(this.req, cx, keep)
                 };

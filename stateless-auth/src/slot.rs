@@ -204,10 +204,13 @@ pub(crate) enum Started {
     Waiting,
     /// The request is rejected with this error, already reported to the listeners.
     Rejected(actix_web::Error),
-    /// The extractor started in `from_request` and conflicts with a guard that has
-    /// completed with success. It must start again at its first poll, with
-    /// [`start`] and its context, where it alone is rejected with 500.
-    AtFirstPoll,
+    /// The extractor conflicts with a guard of the request, as `keep_earlier`
+    /// describes, and must call [`start`] again at its next poll, with its context.
+    /// Started in `from_request`, it settles the conflict only at its first poll,
+    /// so that an extractor that is never polled neither logs nor reports it.
+    /// Started in its poll, it found the guard's loaders pending after polling them
+    /// with its context, which will be woken.
+    AtNextPoll,
 }
 
 /// Starts authenticating `req` for `requirement`, unless an extractor of the same
@@ -217,10 +220,10 @@ pub(crate) enum Started {
 /// started first replaces it, and so does any extractor that finds another
 /// manager. Two guards that require different token types or schemes on one
 /// request, and a guard followed by an extractor of another manager, are
-/// programming errors, rejected with 500 as `keep_earlier` describes. When the
-/// first guard has already completed with success, only the later extractor
-/// fails, at its first poll. Started in `from_request`, it gets
-/// [`Started::AtFirstPoll`].
+/// programming errors. The later extractor settles the conflict in its poll once
+/// the first guard's outcome is known, and gets [`Started::AtNextPoll`] until
+/// then. It alone fails with 500 after a success, and receives a rejection, as
+/// `keep_earlier` describes.
 ///
 /// An extractor that starts in its own poll passes its context `cx`, and the
 /// loaders are polled here. Their success or rejection is reported to the
@@ -246,9 +249,9 @@ pub(crate) fn start(
     });
     if !matches!(slot.state, State::Vacant) {
         match keep_earlier(req, manager, slot, requirement) {
-            Ok(KeptSlot::Earlier) => return Started::Waiting,
-            Ok(KeptSlot::New) => {}
-            Ok(KeptSlot::GuardSuccess(conflict)) => {
+            KeptSlot::Earlier => return Started::Waiting,
+            KeptSlot::New => {}
+            KeptSlot::GuardSuccess(conflict) => {
                 let earlier = slot.requirement;
                 drop(extensions);
                 return reject_conflicting(
@@ -260,10 +263,9 @@ pub(crate) fn start(
                     cx.is_some(),
                 );
             }
-            Err(err) => {
+            KeptSlot::GuardPending => {
                 drop(extensions);
-                manager.report_rejection(req, &err, Some(requirement));
-                return Started::Waiting;
+                return wait_for_guard(req, manager, requirement, cx);
             }
         }
     }
@@ -339,7 +341,7 @@ fn reject_at_start(
 /// with success, and leaves that success in the slot for the other extractors and
 /// for middleware that reads it after the response.
 ///
-/// In `from_request` it only returns [`Started::AtFirstPoll`]. An extractor before
+/// In `from_request` it only returns [`Started::AtNextPoll`]. An extractor before
 /// this one in the handler's parameters may still fail, and of the errors that the
 /// parameters return, the error handler must run only for the one that becomes the
 /// response. An error that `Option` or `Either` discards still reaches it, as
@@ -357,13 +359,50 @@ fn reject_conflicting(
     in_poll: bool,
 ) -> Started {
     if !in_poll {
-        return Started::AtFirstPoll;
+        return Started::AtNextPoll;
     }
 
     log_conflict(req, conflict, earlier, requirement, Settlement::FailedLater);
     let err = StatelessAuthError::server(INTERNAL);
     manager.report_rejection(req, &err, Some(requirement));
     Started::Rejected(manager.response_error(err, req))
+}
+
+/// Waits for the outcome of a guard whose loaders are pending, for an extractor of
+/// `requirement` that conflicts with it, then settles the conflict as for a guard
+/// that had completed.
+///
+/// In `from_request` it only returns [`Started::AtNextPoll`], as
+/// [`reject_conflicting`] does. In the extractor's poll it polls the slot as any
+/// other extractor of the request does. So the loaders make progress, and the
+/// extractor's task is woken when they complete, also when the guard that started
+/// them is never polled again. It returns [`Started::AtNextPoll`] while they are
+/// pending. Once they have completed, it starts again, and `keep_earlier` finds the
+/// guard's success or rejection. So the loaders' timing never picks the outcome,
+/// and the extractor never takes the guard's success as its own.
+///
+/// NOTE: when this poll completes the loaders, `poll` reports the guard's outcome
+/// to the listeners of the manager that this extractor finds. For a conflict of
+/// two managers, that is not the guard's manager, because the slot keeps only the
+/// guard's manager's address, for comparison.
+#[cold]
+fn wait_for_guard(
+    req: &HttpRequest,
+    manager: &StatelessAuthManager,
+    requirement: &'static Requirement,
+    cx: Option<&mut Context<'_>>,
+) -> Started {
+    let Some(cx) = cx else {
+        return Started::AtNextPoll;
+    };
+
+    // The outcome belongs to the guard, and `poll` has reported it to the
+    // listeners if this poll completed the loaders. The extractor's own outcome
+    // comes from the start below.
+    if poll(req, &mut LazyManager::new(req), cx).is_pending() {
+        return Started::AtNextPoll;
+    }
+    start(req, manager, requirement, Some(cx))
 }
 
 /// The slot that a second start of authentication in one request leaves in place.
@@ -377,6 +416,10 @@ enum KeptSlot {
     /// that is starting conflicts with. That extractor fails alone, so that the
     /// slot never lends the guard's success to a requirement it was not made for.
     GuardSuccess(Conflict),
+    /// The slot of a guard whose loaders are pending, which the extractor that is
+    /// starting conflicts with. That extractor waits for the guard's outcome, as
+    /// `wait_for_guard` describes.
+    GuardPending,
 }
 
 /// Settles a second start of authentication in one request: keeps the `earlier`
@@ -386,43 +429,36 @@ enum KeptSlot {
 ///
 /// A guard's authentication is never replaced. So two guards with different token
 /// types or schemes, and a guard followed by any extractor of another manager,
-/// are in conflict. While the guard's loaders are pending, the conflict fails the
-/// whole request with 500, whichever of the two is polled first. The loaders are
-/// cancelled, the slot keeps that rejection, marked as reported, and the error
-/// returned here is for the listeners. Once the guard has completed with success,
-/// the slot keeps that success and only the later extractor fails with 500, as
-/// `reject_conflicting` describes. The handler may still run, with that extractor
-/// inside `Option`, or the response may be another error, such as the 403 of the
-/// first branch of `Either` for a missing scope. A middleware that reads the
-/// authentication after the response must find the guard's success in both cases.
-/// A request whose credentials were already rejected keeps that rejection. A
-/// guard of the same manager that finds it gets a warning in the log, not an
-/// error, since the request fails with the client's own error. That is what the
-/// second branch of `Either` of two such guards finds, because actix-web extracts
-/// it only after the first branch failed.
+/// are in conflict. The guard is the one that started first, which for a
+/// handler's parameters is the earlier parameter. While its loaders are pending,
+/// the later extractor waits for them, as `wait_for_guard` describes, so the
+/// outcome does not depend on when the loaders complete. Once the guard has
+/// completed with success, the slot keeps that success and only the later
+/// extractor fails with 500, as `reject_conflicting` describes. The handler may
+/// still run, with that extractor inside `Option`, or the response may be another
+/// error, such as the 403 of the first branch of `Either` for a missing scope. A
+/// middleware that reads the authentication after the response must find the
+/// guard's success in both cases. Once the guard's credentials are rejected, the
+/// later extractor receives that rejection. A guard of the same manager that
+/// receives it gets a warning in the log, not an error, since the request fails
+/// with the client's own error. That is what the second branch of `Either` of two
+/// such guards finds, because actix-web extracts it only after the first branch
+/// failed.
 ///
 /// NOTE: That branch therefore never succeeds. Starting a fresh authentication
 /// for it would let a guard that still waits for the rejected authentication,
 /// such as the first of two guards behind a middleware that read the user,
 /// accept the new one. The slot does not record which guards have received its
 /// outcome, so it cannot tell such a guard from `Either`'s first branch.
-///
-/// NOTE: For some handler shapes the loaders' timing picks between the two
-/// conflict outcomes. actix-web polls all of a handler's parameters in each poll,
-/// and `Either` creates its branch's future only in its own poll. So in a handler
-/// with `TokenRequired<Access>` and then `Either<TokenRequired<Refresh>,
-/// CurrentUser<U>>`, the refresh guard finds the access guard completed when the
-/// loaders were ready at once, and the handler runs with the second branch. When
-/// the loaders were pending, it finds them pending, and the request fails with 500.
 fn keep_earlier(
     req: &HttpRequest,
     manager: &StatelessAuthManager,
     earlier: &mut AuthSlot,
     requirement: &'static Requirement,
-) -> Result<KeptSlot, StatelessAuthError> {
+) -> KeptSlot {
     let same_manager = std::ptr::eq(earlier.manager, manager);
     if same_manager && !requirement.explicit {
-        return Ok(KeptSlot::Earlier);
+        return KeptSlot::Earlier;
     }
     if same_manager && same_credentials(manager, earlier.requirement, requirement) {
         // A guard that shares a reader's authentication makes it a guard's, so that
@@ -430,38 +466,33 @@ fn keep_earlier(
         if !earlier.requirement.explicit {
             earlier.requirement = requirement;
         }
-        return Ok(KeptSlot::Earlier);
+        return KeptSlot::Earlier;
     }
     if !earlier.requirement.explicit {
         earlier.requirement = requirement;
         earlier.manager = manager;
         earlier.authorized_listeners = manager.has_authorized_listeners();
         cancel(earlier, State::Vacant);
-        return Ok(KeptSlot::New);
+        return KeptSlot::New;
     }
 
     let rejected = matches!(earlier.state, State::Reported(Err(_)));
     if rejected && same_manager {
         log_kept_rejection(req, manager, earlier.requirement, requirement);
-        return Ok(KeptSlot::Earlier);
+        return KeptSlot::Earlier;
     }
     let conflict = match same_manager {
         true => Conflict::Credentials,
         false => Conflict::Managers,
     };
     match earlier.state {
-        State::Reported(Ok(_)) => Ok(KeptSlot::GuardSuccess(conflict)),
+        State::Reported(Ok(_)) => KeptSlot::GuardSuccess(conflict),
         State::Reported(Err(_)) => {
             let settlement = Settlement::KeptRejection;
             log_conflict(req, conflict, earlier.requirement, requirement, settlement);
-            Ok(KeptSlot::Earlier)
+            KeptSlot::Earlier
         }
-        _ => {
-            let settlement = Settlement::FailedAll;
-            log_conflict(req, conflict, earlier.requirement, requirement, settlement);
-            cancel(earlier, State::Reported(Err(Rejection::Internal)));
-            Err(StatelessAuthError::server(INTERNAL))
-        }
+        State::Pending(..) | State::Vacant => KeptSlot::GuardPending,
     }
 }
 
@@ -494,11 +525,9 @@ enum Conflict {
 /// The state in which a conflict leaves the request's authentication.
 #[derive(Clone, Copy)]
 enum Settlement {
-    /// The credentials were already rejected, and every extractor gets that rejection.
+    /// The credentials were rejected, and every extractor gets that rejection.
     KeptRejection,
-    /// The guard's loaders were pending and are cancelled: every extractor fails with 500.
-    FailedAll,
-    /// The guard had completed with success, which the slot keeps: only the later
+    /// The guard completed with success, which the slot keeps: only the later
     /// extractor fails with 500.
     FailedLater,
 }
@@ -514,7 +543,6 @@ fn log_conflict(
 ) {
     let outcome = match settlement {
         Settlement::KeptRejection => "kept the rejection of its credentials",
-        Settlement::FailedAll => "failed its extractors with 500",
         Settlement::FailedLater => {
             "failed the later extractor with 500 and kept the guard's success"
         }

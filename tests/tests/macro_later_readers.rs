@@ -252,9 +252,14 @@ async fn concurrent_refresh_guard_rejects_access_token() {
 
     assert_eq!(
         (status, refresh.as_str()),
-        (500, "err 500"),
-        "a refresh-token guard beside an access-token guard fails the request as a \
-         programming error"
+        (200, "err 500"),
+        "a refresh-token guard that waited for the handler's access-token guard \
+         fails alone, as a programming error"
+    );
+    assert_eq!(
+        calls.counts(),
+        (1, 1, 0),
+        "the handler's success, then the refresh guard's 500"
     );
 }
 

@@ -1,11 +1,12 @@
 //! Rejections beside other extractors of the same handler, with loaders that
 //! return at once and loaders that return `Pending` first: each listener and the
 //! error handler must run once, and only for the error that becomes the response.
-//! Two guards with different token types fail the request with 500 whatever the
-//! loaders' timing, unless the credentials header was already rejected. Two guards
-//! whose schemes differ only in case share one authentication, and a later guard
-//! still checks its own scopes. A middleware that extracts `OptionalUser` before
-//! the handler does not let two such guards share its authentication.
+//! Of two guards with different token types, the later one waits for the first
+//! one's outcome whatever the loaders' timing. It fails with 500 after a success,
+//! and the request gets the first guard's rejection otherwise. Two guards whose
+//! schemes differ only in case share one authentication, and a later guard still
+//! checks its own scopes. A middleware that extracts `OptionalUser` before the
+//! handler does not let two such guards share its authentication.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -299,18 +300,27 @@ async fn conflicting_guards_return_500_for_valid_token() {
 }
 
 #[actix_web::test]
-async fn conflicting_guards_status_ignores_loader_timing() {
+async fn conflicting_guards_keep_first_rejection() {
+    // Each token is one that the first guard's loaders reject, returned at once
+    // or after one `Pending`.
     let cases = [
-        ("/access_then_refresh", "nobody", "slow-nobody"),
-        ("/refresh_then_access", "alice-access", "slow-alice-access"),
+        ("/access_then_refresh", "nobody"),
+        ("/access_then_refresh", "slow-nobody"),
+        ("/refresh_then_access", "alice-access"),
+        ("/refresh_then_access", "slow-alice-access"),
     ];
-    for (path, ready_token, pending_token) in cases {
-        let (ready, _) = send(path, ready_token, false).await;
-        let (pending, _) = send(path, pending_token, false).await;
+    for (path, token) in cases {
+        let (response, counts) = send(path, token, false).await;
 
         assert_eq!(
-            ready, pending,
-            "{path}: {ready_token} at once, then pending once"
+            response,
+            (401, "Token error: Invalid token".to_owned()),
+            "{path} {token}"
+        );
+        assert_eq!(
+            counts,
+            (0, 1, 0),
+            "{path} {token}: on_authorized, on_unauthorized, handler"
         );
     }
 }
@@ -392,10 +402,13 @@ async fn assert_statuses_after_middleware(first: FirstExtractor, cases: &[(&str,
 
 #[actix_web::test]
 async fn conflicting_guards_after_middleware_reader_fail() {
+    // The refresh guard of `/refresh_then_access` replaces the middleware's
+    // access-token authentication and is the first guard, so the access guard
+    // receives its rejection of an access token.
     let cases = [
         ("/access_then_refresh", "alice-access", 500),
         ("/access_then_refresh", "alice-refresh", 401),
-        ("/refresh_then_access", "alice-access", 500),
+        ("/refresh_then_access", "alice-access", 401),
         ("/refresh_then_access", "alice-refresh", 500),
     ];
 
