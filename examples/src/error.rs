@@ -50,8 +50,10 @@ pub enum ApiError {
     #[error("User {0:?} has no token pair; create one with POST /create_token")]
     NoTokenPair(String),
 
-    /// Authentication failed inside a route, rendered like the failures that
-    /// the extractors of `stateless_auth` report.
+    /// Authentication failed inside a route, rendered with the error's status and
+    /// body and a `Bearer` challenge without a realm. It bypasses the manager's
+    /// listeners and error handler, so the routes pass such errors to
+    /// `StatelessAuthManager::reject` instead.
     #[error(transparent)]
     Auth(#[from] stateless_auth::StatelessAuthError),
 

@@ -165,9 +165,11 @@ impl StatelessAuthError {
 
     /// Returns the `WWW-Authenticate` value sent with this error, if any.
     ///
-    /// Errors of the extractors carry the route's scheme, the configured realm and,
-    /// on 403, the required scopes. Other errors with status 400, 401 or 403 get a
-    /// `Bearer` challenge, and other statuses get none. A custom
+    /// Errors of the extractors, and those that a handler passes to
+    /// [`StatelessAuthManager::reject`](crate::StatelessAuthManager::reject), carry
+    /// the route's scheme, the configured realm and, on 403, the required scopes.
+    /// Other errors with status 400, 401 or 403 get a `Bearer` challenge, and other
+    /// statuses get none. A custom
     /// [`error_handler`](crate::StatelessAuthManager::error_handler) can copy it into
     /// its own response.
     pub fn www_authenticate(&self) -> Option<HeaderValue> {

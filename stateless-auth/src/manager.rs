@@ -14,6 +14,8 @@ use crate::error::{ErrorKind, StatelessAuthError};
 use crate::label::Label;
 use crate::loaders::{ErasedLoaders, Loaders};
 use crate::mixin::{TokenMixin, UserMixin};
+use crate::rejection;
+use crate::slot;
 use crate::spec::Requirement;
 
 type AuthorizedListener = Box<dyn Fn(&HttpRequest, &Authenticated) + Send + Sync>;
@@ -238,7 +240,8 @@ impl StatelessAuthManager {
     ///
     /// It runs before the [`error_handler`](Self::error_handler) and receives every
     /// rejection: bad headers, unknown or expired tokens, inactive users, missing
-    /// scopes and server errors. A missing manager is the exception, since no
+    /// scopes and server errors, and the errors that handlers pass to
+    /// [`reject`](Self::reject). A missing manager is the exception, since no
     /// listener can be found then.
     ///
     /// A missing or bad credentials header is reported as soon as an extractor
@@ -277,12 +280,14 @@ impl StatelessAuthManager {
     /// A panic in it is caught and logged, and the request gets the default 500
     /// response `Internal server error`, as when a loader panics.
     ///
-    /// Unlike Flask's `@app.errorhandler(StatelessAuthError)`, it handles only the
-    /// rejections of this crate's extractors. A `StatelessAuthError` that a handler
-    /// returns itself, such as a refresh route's `Invalid token` for a token that
-    /// a concurrent request has just used, skips it and the listeners, and gets the
-    /// default response with a `Bearer` challenge and no realm. To respond to it
-    /// in the same form, call the function that you pass here from the handler.
+    /// Unlike Flask's `@app.errorhandler(StatelessAuthError)`, it receives only the
+    /// errors that pass through the manager: the rejections of this crate's
+    /// extractors, and the errors that a handler passes to [`reject`](Self::reject).
+    /// A `StatelessAuthError` that a handler returns as it is skips it and the
+    /// listeners, and gets the default response with a `Bearer` challenge and no
+    /// realm. A refresh route's `Invalid token` for a token that a concurrent
+    /// request has just used is such an error. So return it as
+    /// `manager.reject(&req, err)`.
     ///
     /// ```
     /// use actix_web::{HttpResponse, error::InternalError};
@@ -304,6 +309,114 @@ impl StatelessAuthManager {
     ) -> Self {
         self.error_handler = Some(Box::new(handler));
         self
+    }
+
+    /// Rejects a request from its handler in the form of the extractors' rejections,
+    /// and returns the error for the handler to return.
+    ///
+    /// A [`StatelessAuthError`] that a handler returns as it is gets a `Bearer`
+    /// challenge without a realm, and neither the listeners nor the error handler see
+    /// it. Passed through this method, it instead:
+    ///
+    /// - gets the `WWW-Authenticate` challenge of the request's authentication: the
+    ///   scheme of the guard that started it, the configured realm and, on 403, that
+    ///   guard's scopes, as a failed role check in a [`FromAuthenticated`] value
+    ///   gets. On a request that no extractor of this crate has authenticated, the
+    ///   challenge has the configured default scheme and the realm. An error that
+    ///   already carries a challenge keeps it. As for every error, only 400, 401 and
+    ///   403 send one.
+    /// - is logged at debug level and passed once to the
+    ///   [`on_unauthorized`](Self::on_unauthorized) listeners.
+    /// - becomes the response error through the [`error_handler`](Self::error_handler),
+    ///   when one is set.
+    ///
+    /// The log line shows the message only when it is one of this crate's fixed
+    /// messages, such as `Invalid token`, since a message from application code may
+    /// contain the token. The error's `Debug` output hides such a message too.
+    ///
+    /// Call it on the manager that the route's extractors use, which the handler
+    /// receives as a `web::Data<StatelessAuthManager>` parameter. An error that an
+    /// extractor of this crate returned has already been reported, so return that
+    /// error as it is. Passing a copy of it here reports it a second time.
+    ///
+    /// A handler that returns 403 for a document that the user does not own:
+    ///
+    /// ```
+    /// use actix_web::http::{StatusCode, header};
+    /// use actix_web::{App, HttpRequest, HttpResponse, test, web};
+    /// use stateless_auth::{
+    ///     CurrentUser, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager, TokenMixin,
+    ///     UserMixin, token_required,
+    /// };
+    ///
+    /// struct Token {
+    ///     user_id: u32,
+    /// }
+    /// impl TokenMixin for Token {}
+    ///
+    /// struct User {
+    ///     id: u32,
+    /// }
+    /// impl UserMixin for User {}
+    ///
+    /// #[token_required(auth_type = "Token")]
+    /// async fn document(
+    ///     req: HttpRequest,
+    ///     manager: web::Data<StatelessAuthManager>,
+    ///     owner_id: web::Path<u32>,
+    ///     user: CurrentUser<User>,
+    /// ) -> Result<HttpResponse, actix_web::Error> {
+    ///     // A real application loads the document and compares its owner.
+    ///     if *owner_id != user.id {
+    ///         let err = StatelessAuthError::scope("You do not own this document");
+    ///         return Err(manager.reject(&req, err));
+    ///     }
+    ///
+    ///     Ok(HttpResponse::Ok().body("the document"))
+    /// }
+    ///
+    /// #[actix_web::main]
+    /// async fn main() {
+    ///     let config = StatelessAuthConfig {
+    ///         realm: Some("documents".to_owned()),
+    ///         ..StatelessAuthConfig::default()
+    ///     };
+    ///     let manager = StatelessAuthManager::new(
+    ///         async |token: &str, _: &str, _: &str| -> Result<Option<Token>, StatelessAuthError> {
+    ///             Ok((token == "alice-token").then_some(Token { user_id: 1 }))
+    ///         },
+    ///         async |token: &Token| Ok(Some(User { id: token.user_id })),
+    ///     )
+    ///     .with_config(config);
+    ///     let app = App::new()
+    ///         .app_data(web::Data::new(manager))
+    ///         .route("/documents/{owner_id}", web::get().to(document));
+    ///     let app = test::init_service(app).await;
+    ///
+    ///     // User 1 requests a document of user 2.
+    ///     let req = test::TestRequest::get()
+    ///         .uri("/documents/2")
+    ///         .insert_header(("Authorization", "Token alice-token"))
+    ///         .to_request();
+    ///     let res = test::call_service(&app, req).await;
+    ///
+    ///     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    ///     assert_eq!(
+    ///         res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+    ///         r#"Token realm="documents", error="insufficient_scope""#
+    ///     );
+    /// }
+    /// ```
+    ///
+    /// [`FromAuthenticated`]: crate::FromAuthenticated
+    #[must_use = "the rejection reaches the client only when the handler returns this error"]
+    pub fn reject(&self, req: &HttpRequest, err: StatelessAuthError) -> actix_web::Error {
+        let requirement = slot::route_requirement(req);
+        let route = requirement.unwrap_or(&Requirement::IMPLICIT);
+        let err = err.or_challenge(|| rejection::challenge(self, route));
+
+        self.report_rejection(req, &err, requirement);
+        self.response_error(err, req)
     }
 
     /// Returns the settings in use.

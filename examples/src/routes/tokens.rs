@@ -1,9 +1,9 @@
 //! `POST /create_token`, `DELETE /delete_token` and `PUT /refresh_token`.
 
 use actix_web::http::header::{CacheControl, CacheDirective};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sqlx::SqlitePool;
-use stateless_auth::{CurrentToken, StatelessAuthError, token_required};
+use stateless_auth::{CurrentToken, StatelessAuthError, StatelessAuthManager, token_required};
 
 use crate::api_token::{ApiToken, TokenPair, is_foreign_key_violation};
 use crate::error::ApiError;
@@ -62,18 +62,22 @@ pub async fn delete_token(
 /// # Errors
 ///
 /// 401 `Token error: Invalid token` when a concurrent request consumed the
-/// same refresh token first.
+/// same refresh token first. The manager rejects it as its extractors reject
+/// an unknown token, so it reaches the `on_unauthorized` listener too.
 #[token_required(token_type = "refresh")]
 pub async fn refresh_token(
+    req: HttpRequest,
+    manager: web::Data<StatelessAuthManager>,
     pool: web::Data<SqlitePool>,
     refresh: CurrentToken<ApiToken>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, actix_web::Error> {
     let Some(pair) = TokenPair::rotate(&pool, &refresh).await? else {
         log::info!(
             "rejected a refresh for user {}: a concurrent request consumed the refresh token",
             refresh.user_id
         );
-        return Err(StatelessAuthError::token("Invalid token").into());
+        let err = StatelessAuthError::token("Invalid token");
+        return Err(manager.reject(&req, err));
     };
 
     log::info!("rotated the token pair of user {}", refresh.user_id);
