@@ -1,7 +1,10 @@
 //! Shared fixtures for the integration tests: an in-memory token store whose
-//! loaders count their calls and fail, pause or panic on chosen tokens.
+//! loaders count their calls and fail, pause or panic on chosen tokens, and in
+//! [`server`] a real server on 127.0.0.1 for the tests that need one.
 
 #![allow(missing_docs)]
+
+pub mod server;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -3,7 +3,6 @@
 //! abandons or that wake spuriously, and middleware that reads the
 //! authentication, as an actix-web user would combine them.
 
-mod common;
 mod log_capture;
 mod raw_http;
 
@@ -23,12 +22,12 @@ use actix_web::http::header;
 use actix_web::middleware::{Logger, Next, from_fn};
 use actix_web::rt::time::timeout;
 use actix_web::{App, Either, FromRequest, HttpResponse, HttpServer, guard, test, web};
-use common::server::{TestServer, awc_client};
 use raw_http::{Reply, ReplyReader};
 use stateless_auth::{
     Access, Authenticated, CurrentUser, OptionalUser, Refresh, StatelessAuthError,
     StatelessAuthManager, TokenMixin, TokenRequired, TokenSpec, UserMixin, token_required,
 };
+use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{Calls, Store, Token, User, count_error_handler, counting_manager};
 
 /// An access token that must grant `admin`.

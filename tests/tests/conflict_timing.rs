@@ -7,7 +7,6 @@
 
 mod log_capture;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use actix_web::{App, Either, HttpServer, test, web};
 use stateless_auth::{
     Access, CurrentUser, Refresh, StatelessAuthManager, TokenRequired, token_required,
 };
+use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{
     Calls, Store, User, count_error_handler, counting_manager, manager, user_header,
 };
@@ -325,22 +325,17 @@ async fn rejection_logs_no_conflict() {
 async fn server_conflicts_ignore_loader_timing() {
     let store = Store::standard();
     let worker_store = Arc::clone(&store);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(manager(&worker_store)))
-            .wrap(from_fn(user_header))
-            .configure(routes)
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    let client = awc::Client::builder().timeout(SERVER_TIMEOUT).finish();
+    let server = TestServer::start(
+        HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(manager(&worker_store)))
+                .wrap(from_fn(user_header))
+                .configure(routes)
+        })
+        .workers(1)
+        .disable_signals(),
+    );
+    let client = awc_client(SERVER_TIMEOUT);
     let cases = [
         ("/optional_refresh", "slow-alice-access", 200, "alice"),
         ("/refresh_or_user", "slow-alice-access", 200, "alice"),
@@ -359,18 +354,14 @@ async fn server_conflicts_ignore_loader_timing() {
 
     let mut replies = Vec::new();
     for (path, token, _, _) in cases {
-        let sent = client
-            .get(format!("{base}{path}"))
-            .bearer_auth(token)
-            .send()
-            .await;
+        let sent = client.get(server.url(path)).bearer_auth(token).send().await;
         let reply = sent.map(|response| {
             let user = response.headers().get("x-user").cloned();
             (response.status().as_u16(), user)
         });
         replies.push(reply);
     }
-    handle.stop(true).await;
+    server.stop(true).await;
 
     for ((path, token, status, user), reply) in cases.into_iter().zip(replies) {
         let (sent_status, sent_user) = reply.unwrap_or_else(|err| panic!("{path} {token}: {err}"));

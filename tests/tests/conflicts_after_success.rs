@@ -4,7 +4,6 @@
 //! the first guard's authentication for the handler and for middleware that reads
 //! it after the response.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use actix_web::{App, Either, HttpServer, test, web};
 use stateless_auth::{
     Access, Guarded, Refresh, StatelessAuthManager, TokenRequired, TokenSpec, token_required,
 };
+use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{
     Calls, Store, count_error_handler, counting_manager, manager, user_header,
 };
@@ -210,27 +210,22 @@ async fn either_conflict_keeps_scope_rejection() {
 async fn server_access_log_names_user_after_conflict() {
     let store = Store::standard();
     let worker_store = Arc::clone(&store);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(manager(&worker_store)))
-            .wrap(from_fn(user_header))
-            .configure(routes)
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    let client = awc::Client::builder().timeout(SERVER_TIMEOUT).finish();
+    let server = TestServer::start(
+        HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(manager(&worker_store)))
+                .wrap(from_fn(user_header))
+                .configure(routes)
+        })
+        .workers(1)
+        .disable_signals(),
+    );
+    let client = awc_client(SERVER_TIMEOUT);
 
     let mut replies = Vec::new();
     for (path, status) in [("/optional_refresh", 200), ("/admin_or_refresh", 403)] {
         let sent = client
-            .get(format!("{base}{path}"))
+            .get(server.url(path))
             .bearer_auth("reader-access")
             .send()
             .await;
@@ -240,7 +235,7 @@ async fn server_access_log_names_user_after_conflict() {
         });
         replies.push((path, status, reply));
     }
-    handle.stop(true).await;
+    server.stop(true).await;
 
     for (path, status, reply) in replies {
         let (sent_status, user) = reply.unwrap_or_else(|err| panic!("{path}: {err}"));

@@ -4,7 +4,6 @@
 //! and is driven over raw TCP, so that header bytes reach the server exactly as
 //! written. A `log` backend captures every log line, and no token may appear in one.
 
-mod common;
 mod log_capture;
 mod raw_http;
 
@@ -20,13 +19,13 @@ use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use common::server::TestServer;
 use raw_http::Reply;
 use serde_json::json;
 use stateless_auth::{
     Authenticated, CurrentToken, CurrentUser, OptionalUser, StatelessAuthConfig,
     StatelessAuthError, StatelessAuthManager, TokenMixin, UserMixin, token_required,
 };
+use stateless_auth_tests::server::TestServer;
 
 const ALICE_ACCESS: &str = "alice-access-Q7mZ";
 const ALICE_REFRESH: &str = "alice-refresh-Q7mZ";

@@ -6,8 +6,6 @@
 //! outcome, and a guard with another token type must never receive the handler
 //! guard's authentication.
 
-mod common;
-
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -15,9 +13,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, FromRequest, HttpServer, get, test, web};
-use common::server::{TestServer, awc_client};
 use futures_util::future::join;
 use stateless_auth::{CurrentUser, OptionalUser, Refresh, TokenRequired, token_required};
+use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{Calls, Store, User, counting_manager};
 
 /// Time a real-server check may take before the test fails.

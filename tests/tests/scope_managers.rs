@@ -9,7 +9,6 @@
 
 mod log_capture;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -23,6 +22,7 @@ use stateless_auth::{
     Access, CurrentUser, OptionalUser, StatelessAuthError, StatelessAuthManager, TokenMixin,
     TokenRequired, UserMixin, token_required,
 };
+use stateless_auth_tests::server::{TestServer, awc_client};
 
 /// The only token that the app's manager accepts.
 const APP_TOKEN: &str = "app-token";
@@ -348,34 +348,27 @@ const SERVER_REQUESTS: usize = 16;
 async fn worker_managers_shared_by_scope() {
     let loads: Arc<AtomicUsize> = Arc::default();
     let worker_loads = Arc::clone(&loads);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = HttpServer::new(move || {
-        let worker_manager = manager(APP_TOKEN, "app user", &worker_loads);
-        shared_manager_app(web::Data::new(worker_manager))
-    })
-    .workers(2)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    let client = awc::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .finish();
+    let server = TestServer::start(
+        HttpServer::new(move || {
+            let worker_manager = manager(APP_TOKEN, "app user", &worker_loads);
+            shared_manager_app(web::Data::new(worker_manager))
+        })
+        .workers(2)
+        .disable_signals(),
+    );
+    let client = awc_client(Duration::from_secs(5));
 
     let mut statuses = Vec::new();
     for index in 0..SERVER_REQUESTS {
         let token = [APP_TOKEN, SCOPE_TOKEN][index % 2];
         let sent = client
-            .get(format!("{base}/scope/reader"))
+            .get(server.url("/scope/reader"))
             .bearer_auth(token)
             .send()
             .await;
         statuses.push((token, sent.map(|response| response.status().as_u16()).ok()));
     }
-    handle.stop(true).await;
+    server.stop(true).await;
 
     for (token, status) in statuses {
         let expected = match token {

@@ -5,7 +5,6 @@
 //! requests, and the authentication of a request lives in its extensions.
 #![forbid(unsafe_code)]
 
-mod common;
 mod log_capture;
 mod raw_http;
 
@@ -17,12 +16,12 @@ use std::time::Duration;
 
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use common::server::TestServer;
 use raw_http::{Reply, ReplyReader};
 use stateless_auth::{
     CurrentUser, OptionalUser, Refresh, StatelessAuthError, StatelessAuthManager, TokenMixin,
     TokenRequired, UserMixin, token_required,
 };
+use stateless_auth_tests::server::TestServer;
 use tokio::sync::Notify;
 
 /// Time one read or write on a raw connection may take before the test fails.

@@ -1,18 +1,16 @@
 //! The example API's real server on 127.0.0.1 with a file-backed SQLite
 //! database, driven by a real HTTP client.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use awc::Client;
-use common::server::{TestServer, awc_client};
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use stateless_auth_examples::{db, server};
+use stateless_auth_tests::server::{TestServer, awc_client};
 
 /// Number of concurrent authenticated requests.
 const CONCURRENT_REQUESTS: usize = 50;

@@ -3,8 +3,6 @@
 //! for SQLite queries through sqlx, a timer, a blocking thread, or a signal that
 //! another thread sends later. A stopped server must drop pending loaders.
 
-mod common;
-
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,7 +13,6 @@ use actix_web::http::StatusCode;
 use actix_web::rt::time::{sleep, timeout};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use awc::Client;
-use common::server::{TestServer, awc_client};
 use futures_util::future::join_all;
 use stateless_auth::{
     Access, Authenticated, CurrentToken, CurrentUser, Guarded, OptionalUser, Refresh,
@@ -24,6 +21,7 @@ use stateless_auth::{
 use stateless_auth_examples::api_token::{ApiToken, TokenPair};
 use stateless_auth_examples::user::User as ApiUser;
 use stateless_auth_examples::{auth, db};
+use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{Calls, Token, User, count_listeners};
 
 /// Time one request may take before the client gives up.

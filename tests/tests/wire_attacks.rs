@@ -4,7 +4,6 @@
 //! line at trace level, and no token may appear in one.
 #![forbid(unsafe_code)]
 
-mod common;
 mod log_capture;
 mod raw_http;
 
@@ -16,13 +15,13 @@ use std::time::Duration;
 
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use common::server::{TestServer, awc_client};
 use raw_http::{Reply, ReplyReader};
 use serde_json::Value;
 use stateless_auth::{
     Access, CurrentUser, OptionalUser, StatelessAuthConfig, StatelessAuthError,
     StatelessAuthManager, TokenMixin, TokenRequired, UserMixin, token_required,
 };
+use stateless_auth_tests::server::{TestServer, awc_client};
 use tokio::sync::Notify;
 
 const ALICE: &str = "alice-tok-Zx81";

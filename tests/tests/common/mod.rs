@@ -1,9 +1,6 @@
-//! The example API under `actix_web::test`, with helpers shared by its tests,
-//! and in [`server`] a real server for the tests that need one.
+//! The example API under `actix_web::test`, with helpers shared by its tests.
 
 #![allow(dead_code)]
-
-pub mod server;
 
 use std::rc::Rc;
 
