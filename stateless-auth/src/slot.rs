@@ -208,8 +208,8 @@ pub(crate) enum Started {
     /// describes, and must call [`start`] again at its next poll, with its context.
     /// Started in `from_request`, it settles the conflict only at its first poll,
     /// so that an extractor that is never polled neither logs nor reports it.
-    /// Started in its poll, it found the guard's loaders pending after polling them
-    /// with its context, which will be woken.
+    /// Started in its poll, it polled the guard's loaders with its context, which
+    /// will be woken: when they complete, or at once when this poll completed them.
     AtNextPoll,
 }
 
@@ -265,7 +265,7 @@ pub(crate) fn start(
             }
             KeptSlot::GuardPending => {
                 drop(extensions);
-                return wait_for_guard(req, manager, requirement, cx);
+                return wait_for_guard(req, cx);
             }
         }
     }
@@ -368,41 +368,51 @@ fn reject_conflicting(
     Started::Rejected(manager.response_error(err, req))
 }
 
-/// Waits for the outcome of a guard whose loaders are pending, for an extractor of
-/// `requirement` that conflicts with it, then settles the conflict as for a guard
-/// that had completed.
+/// Waits for the outcome of a guard whose loaders are pending, for an extractor
+/// that conflicts with it, which then settles the conflict as for a guard that had
+/// completed.
 ///
 /// In `from_request` it only returns [`Started::AtNextPoll`], as
 /// [`reject_conflicting`] does. In the extractor's poll it polls the slot as any
 /// other extractor of the request does. So the loaders make progress, and the
 /// extractor's task is woken when they complete, also when the guard that started
 /// them is never polled again. It returns [`Started::AtNextPoll`] while they are
-/// pending. Once they have completed, it starts again, and `keep_earlier` finds the
-/// guard's success or rejection. So the loaders' timing never picks the outcome,
-/// and the extractor never takes the guard's success as its own.
+/// pending. Once they have completed, it starts again at its next poll, and
+/// `keep_earlier` finds the guard's success or rejection. So the loaders' timing
+/// never picks the outcome, and the extractor never takes the guard's success as
+/// its own.
+///
+/// When this poll completes the loaders, the extractor wakes its own task and
+/// settles at its next poll, not at once. The guard of the same task may have
+/// polled the loaders first in this round and found them pending, and it must see
+/// the outcome before this extractor fails. Otherwise a guard that rejects the
+/// request after the loaders, such as for a missing scope (403), would lose to
+/// this extractor's 500 exactly when the loaders returned `Pending` once.
+///
+/// NOTE: another extractor polled between the two, such as the `CurrentUser` of
+/// `(TokenRequired<S>, CurrentUser<U>, TokenRequired<Refresh>)`, can complete the
+/// loaders in the round in which the guard found them pending. This extractor
+/// then settles at once, with 500, before the guard's 403 for a missing scope.
+/// It would need to know whether the guard has received the outcome, which the
+/// slot does not record.
 ///
 /// NOTE: when this poll completes the loaders, `poll` reports the guard's outcome
 /// to the listeners of the manager that this extractor finds. For a conflict of
 /// two managers, that is not the guard's manager, because the slot keeps only the
 /// guard's manager's address, for comparison.
 #[cold]
-fn wait_for_guard(
-    req: &HttpRequest,
-    manager: &StatelessAuthManager,
-    requirement: &'static Requirement,
-    cx: Option<&mut Context<'_>>,
-) -> Started {
+fn wait_for_guard(req: &HttpRequest, cx: Option<&mut Context<'_>>) -> Started {
     let Some(cx) = cx else {
         return Started::AtNextPoll;
     };
 
     // The outcome belongs to the guard, and `poll` has reported it to the
     // listeners if this poll completed the loaders. The extractor's own outcome
-    // comes from the start below.
-    if poll(req, &mut LazyManager::new(req), cx).is_pending() {
-        return Started::AtNextPoll;
+    // comes from its start at the next poll.
+    if poll(req, &mut LazyManager::new(req), cx).is_ready() {
+        cx.waker().wake_by_ref();
     }
-    start(req, manager, requirement, Some(cx))
+    Started::AtNextPoll
 }
 
 /// The slot that a second start of authentication in one request leaves in place.

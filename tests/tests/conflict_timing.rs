@@ -2,8 +2,9 @@
 //! outcome whether the earlier guard's loaders return at once or return
 //! `Pending` first, because it waits for that guard's outcome. After a success it
 //! alone fails with 500 and the request keeps the success. After a rejection it
-//! receives that rejection. Tokens named `slow-...` make the token loader return
-//! `Pending` once.
+//! receives that rejection. When the earlier guard rejects the request after its
+//! loaders succeeded, for a missing scope, that 403 is the response. Tokens named
+//! `slow-...` make the token loader return `Pending` once.
 
 mod log_capture;
 
@@ -14,7 +15,8 @@ use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{App, Either, HttpServer, test, web};
 use stateless_auth::{
-    Access, CurrentUser, Refresh, StatelessAuthManager, TokenRequired, token_required,
+    Access, CurrentUser, Guarded, Refresh, StatelessAuthManager, TokenRequired, TokenSpec,
+    token_required,
 };
 use stateless_auth_tests::server::{TestServer, awc_client};
 use stateless_auth_tests::{
@@ -29,6 +31,18 @@ const SERVER_ERROR: &str = r#"{"error":"Server error: Internal server error"}"#;
 
 /// The JSON body of the 401 for a token that the loaders reject.
 const INVALID_TOKEN: &str = r#"{"error":"Token error: Invalid token"}"#;
+
+/// The JSON body of the 403 for a token without a scope that the guard requires.
+const INSUFFICIENT_SCOPE: &str = r#"{"error":"Scope error: Insufficient scope"}"#;
+
+/// An access token that must grant `admin`, which no `alice-access` token of the
+/// standard store does.
+struct AdminAccess;
+
+impl TokenSpec for AdminAccess {
+    const TOKEN_TYPE: Option<&'static str> = Some("access");
+    const SCOPES: &'static [&'static str] = &["admin"];
+}
 
 async fn access_then_optional_refresh(
     _: TokenRequired<Access>,
@@ -53,6 +67,39 @@ async fn access_then_refresh(_: TokenRequired<Access>, _: TokenRequired<Refresh>
 
 async fn refresh_then_access(_: TokenRequired<Refresh>, _: TokenRequired<Access>) -> &'static str {
     "both"
+}
+
+async fn admin_then_refresh(
+    _: TokenRequired<AdminAccess>,
+    _: TokenRequired<Refresh>,
+) -> &'static str {
+    "both"
+}
+
+async fn admin_then_optional_refresh(
+    _: TokenRequired<AdminAccess>,
+    refresh: Option<TokenRequired<Refresh>>,
+) -> String {
+    format!("refresh={}", refresh.is_some())
+}
+
+async fn guarded_admin_then_refresh(
+    _: Guarded<AdminAccess, ()>,
+    _: TokenRequired<Refresh>,
+) -> &'static str {
+    "both"
+}
+
+/// `Either` starts its first branch in its own poll, so the refresh guard starts
+/// after the admin guard although actix-web polls it first.
+async fn refresh_or_user_then_admin(
+    guard: Either<TokenRequired<Refresh>, CurrentUser<User>>,
+    _: TokenRequired<AdminAccess>,
+) -> String {
+    match guard {
+        Either::Left(_) => "refresh".to_owned(),
+        Either::Right(user) => format!("user {}", user.name),
+    }
 }
 
 /// A `#[token_required]` handler whose `Option` parameter the macro extracts only
@@ -80,6 +127,19 @@ fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/macro_optional_refresh",
             web::get().to(token_required_optional_refresh),
+        )
+        .route("/admin_then_refresh", web::get().to(admin_then_refresh))
+        .route(
+            "/admin_then_optional_refresh",
+            web::get().to(admin_then_optional_refresh),
+        )
+        .route(
+            "/guarded_admin_then_refresh",
+            web::get().to(guarded_admin_then_refresh),
+        )
+        .route(
+            "/refresh_or_user_then_admin",
+            web::get().to(refresh_or_user_then_admin),
         )
         .route(
             "/log/{timing}/access_then_refresh",
@@ -248,6 +308,40 @@ async fn first_guard_rejection_is_response() {
 }
 
 #[actix_web::test]
+async fn first_guard_scope_rejection_is_response() {
+    let paths = [
+        "/admin_then_refresh",
+        "/admin_then_optional_refresh",
+        "/guarded_admin_then_refresh",
+        "/refresh_or_user_then_admin",
+    ];
+    for path in paths {
+        for token in ["alice-access", "slow-alice-access"] {
+            let sent = send(path, token, false).await;
+
+            assert_eq!(
+                sent,
+                reply(403, INSUFFICIENT_SCOPE, "alice", (1, 1, 0)),
+                "{path} {token}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn first_guard_scope_rejection_handled_once() {
+    for token in ["alice-access", "slow-alice-access"] {
+        let sent = send("/admin_then_optional_refresh", token, true).await;
+
+        assert_eq!(
+            sent,
+            reply(418, "Insufficient scope", "alice", (1, 1, 1)),
+            "{token}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn first_guard_rejection_handled_once() {
     for token in ["nobody", "slow-nobody"] {
         let sent = send("/access_then_refresh", token, true).await;
@@ -318,6 +412,8 @@ async fn rejection_logs_no_conflict() {
         assert_eq!(sent.status, 401, "{path}");
         let errors = log_capture::lines_at(log::Level::Error, &path);
         assert!(errors.is_empty(), "{path}: {errors:#?}");
+        let warnings = log_capture::lines_at(log::Level::Warn, &path);
+        assert!(warnings.is_empty(), "{path}: {warnings:#?}");
     }
 }
 

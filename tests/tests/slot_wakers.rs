@@ -15,8 +15,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, test, web};
 use stateless_auth::{
-    CurrentUser, Refresh, StatelessAuthError, StatelessAuthManager, TokenMixin, TokenRequired,
-    UserMixin,
+    Access, CurrentUser, Refresh, StatelessAuthError, StatelessAuthManager, TokenMixin,
+    TokenRequired, UserMixin,
 };
 
 struct Token;
@@ -245,4 +245,32 @@ async fn completed_loaders_release_task_wakers() {
         1,
         "the second task's waker outlived the loaders"
     );
+}
+
+// The access guard starts the loaders and is dropped unpolled, so the refresh
+// guard that conflicts with it polls them alone. The poll that completes them
+// settles the conflict only at the next poll, which needs a wake-up of its own.
+#[actix_web::test]
+async fn conflicting_guard_wakes_after_completing_loaders() {
+    let gate = Arc::new(Mutex::new(Gate::default()));
+    let req = gated_request(&gate);
+    let waker = Arc::new(Counter::default());
+    let first = TokenRequired::<Access>::from_request(&req, &mut Payload::None);
+    let mut later = TokenRequired::<Refresh>::from_request(&req, &mut Payload::None);
+    drop(first);
+    assert!(poll_with(&mut later, &waker).is_pending());
+
+    gate.lock().unwrap().open = true;
+    let completing = poll_with(&mut later, &waker);
+
+    assert!(
+        completing.is_pending(),
+        "the conflict settled in the completing poll"
+    );
+    assert_eq!(waker.count(), 1, "the task was not woken for the next poll");
+    let Poll::Ready(Err(err)) = poll_with(&mut later, &waker) else {
+        panic!("the conflicting guard did not fail at its next poll");
+    };
+    assert_eq!(err.error_response().status(), 500);
+    assert_eq!(waker.count(), 1, "the settled guard woke its task again");
 }
