@@ -14,6 +14,7 @@ use crate::error::{ErrorKind, StatelessAuthError};
 use crate::label::Label;
 use crate::loaders::{ErasedLoaders, Loaders};
 use crate::mixin::{TokenMixin, UserMixin};
+use crate::optional_user;
 use crate::rejection;
 use crate::slot;
 use crate::spec::Requirement;
@@ -322,9 +323,12 @@ impl StatelessAuthManager {
     ///   scheme of the guard that started it, the configured realm and, on 403, that
     ///   guard's scopes, as a failed role check in a [`FromAuthenticated`] value
     ///   gets. On a request that no extractor of this crate has authenticated, the
-    ///   challenge has the configured default scheme and the realm. An error that
-    ///   already carries a challenge keeps it. As for every error, only 400, 401 and
-    ///   403 send one.
+    ///   challenge has the configured default scheme and the realm. A request may
+    ///   carry no credentials for that scheme: no credentials header, a blank one,
+    ///   or another scheme's, as for an anonymous [`OptionalUser`]. Its challenge
+    ///   then has no `error` attribute, as RFC 6750 §3.1 recommends and as the
+    ///   extractors' challenges have. An error that already carries a challenge
+    ///   keeps it. As for every error, only 400, 401 and 403 send one.
     /// - is logged at debug level and passed once to the
     ///   [`on_unauthorized`](Self::on_unauthorized) listeners.
     /// - becomes the response error through the [`error_handler`](Self::error_handler),
@@ -409,11 +413,18 @@ impl StatelessAuthManager {
     /// ```
     ///
     /// [`FromAuthenticated`]: crate::FromAuthenticated
+    /// [`OptionalUser`]: crate::OptionalUser
     #[must_use = "the rejection reaches the client only when the handler returns this error"]
     pub fn reject(&self, req: &HttpRequest, err: StatelessAuthError) -> actix_web::Error {
         let requirement = slot::route_requirement(req);
         let route = requirement.unwrap_or(&Requirement::IMPLICIT);
-        let err = err.or_challenge(|| rejection::challenge(self, route));
+        let err = err.or_challenge(|| {
+            let challenge = rejection::challenge(self, route);
+            match optional_user::no_credentials(req, self) {
+                true => challenge.bare(),
+                false => challenge,
+            }
+        });
 
         self.report_rejection(req, &err, requirement);
         self.response_error(err, req)

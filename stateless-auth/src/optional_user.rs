@@ -169,8 +169,9 @@ fn extract<U: 'static>(req: &HttpRequest) -> ExtractFuture<OptionalUser<U>> {
 ///
 /// The scheme in use is that of the authentication that an earlier extractor
 /// started, such as a guard with its own `auth_type`, or else the configured
-/// default.
-fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
+/// default. [`StatelessAuthManager::reject`] also uses it, to leave the `error`
+/// attribute out of the challenge of such a request.
+pub(crate) fn no_credentials(req: &HttpRequest, manager: &StatelessAuthManager) -> bool {
     let value = match header::single_header(req.headers(), &manager.header_name) {
         Ok(value) => value,
         Err(err) => return err == HeaderError::Missing,

@@ -15,8 +15,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use stateless_auth::{
-    Access, CurrentUser, ErrorKind, StatelessAuthConfig, StatelessAuthError, StatelessAuthManager,
-    TokenRequired, TokenSpec, token_required,
+    Access, CurrentUser, ErrorKind, OptionalUser, StatelessAuthConfig, StatelessAuthError,
+    StatelessAuthManager, TokenRequired, TokenSpec, token_required,
 };
 use stateless_auth_tests::{Calls, Store, User, count_listeners, manager, status_and_error};
 
@@ -76,6 +76,21 @@ async fn public(
     Err(manager.reject(&req, StatelessAuthError::token("Invalid token")))
 }
 
+/// Rejects a visitor without credentials with 401, as a page that only signed-in
+/// users may read does.
+async fn members_only(
+    req: HttpRequest,
+    manager: web::Data<StatelessAuthManager>,
+    user: OptionalUser<User>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if user.user().is_none() {
+        let err = StatelessAuthError::token("Sign in to read this page");
+        return Err(manager.reject(&req, err));
+    }
+
+    Ok(HttpResponse::Ok().finish())
+}
+
 /// Rejects the request again with the error of a failed scope check, which
 /// already carries the `scope="admin"` challenge of its guard.
 async fn admin_again(
@@ -127,6 +142,7 @@ async fn send(
         .route("/bob", web::get().to(bob_document))
         .route("/read", web::get().to(read_scope))
         .route("/public", web::get().to(public))
+        .route("/members", web::get().to(members_only))
         .route("/admin", web::get().to(admin_again))
         .route("/leaky", web::get().to(leaky));
     let app = test::init_service(app).await;
@@ -280,7 +296,7 @@ async fn unauthenticated_route_gets_default_scheme() {
     };
     let manager = count_listeners(manager(&store).with_config(config), &calls);
 
-    let response = send(manager, "/public", None).await;
+    let response = send(manager, "/public", Some("Token alice-access")).await;
 
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -289,6 +305,47 @@ async fn unauthenticated_route_gets_default_scheme() {
     );
     assert_eq!(calls.counts(), (0, 1, 0));
     assert_eq!(store.loads(), (0, 0));
+}
+
+#[actix_web::test]
+async fn missing_credentials_get_bare_challenge() {
+    let cases = [
+        ("/public", None),
+        ("/public", Some("Basic dXNlcg==")),
+        ("/members", None),
+        ("/members", Some(" ")),
+        ("/members", Some("Basic dXNlcg==")),
+    ];
+
+    for strict_rfc6750 in [false, true] {
+        for (uri, authorization) in cases {
+            let store = Store::standard();
+            let config = StatelessAuthConfig {
+                strict_rfc6750,
+                ..realm_config()
+            };
+
+            let response = send(manager(&store).with_config(config), uri, authorization).await;
+
+            let case = format!("{uri} {authorization:?}, strict {strict_rfc6750}");
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case}");
+            assert_eq!(
+                challenge(&response).as_deref(),
+                Some(r#"Bearer realm="example""#),
+                "{case}"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn missing_credentials_challenge_matches_guard() {
+    let store = Store::standard();
+
+    let guarded = send(manager(&store).with_config(realm_config()), "/bob", None).await;
+    let rejected = send(manager(&store).with_config(realm_config()), "/public", None).await;
+
+    assert_eq!(challenge(&rejected), challenge(&guarded));
 }
 
 #[actix_web::test]
