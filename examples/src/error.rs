@@ -50,13 +50,6 @@ pub enum ApiError {
     #[error("User {0:?} has no token pair; create one with POST /create_token")]
     NoTokenPair(String),
 
-    /// Authentication failed inside a route, rendered with the error's status and
-    /// body and a `Bearer` challenge without a realm. It bypasses the manager's
-    /// listeners and error handler, so the routes pass such errors to
-    /// `StatelessAuthManager::reject` instead.
-    #[error(transparent)]
-    Auth(#[from] stateless_auth::StatelessAuthError),
-
     /// A database query failed.
     #[error("database query failed: {0}")]
     Database(#[from] sqlx::Error),
@@ -73,16 +66,11 @@ impl ResponseError for ApiError {
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UsernameTaken(_) => StatusCode::CONFLICT,
             Self::UserNotFound(_) | Self::NoTokenPair(_) => StatusCode::NOT_FOUND,
-            Self::Auth(err) => err.code(),
             Self::Database(_) | Self::Random(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::Auth(err) = self {
-            return err.error_response();
-        }
-
         let status = self.status_code();
         let message = if status.is_server_error() {
             log::error!("{self}");
@@ -144,31 +132,5 @@ mod tests {
 
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["error"], INTERNAL_ERROR_MESSAGE);
-    }
-
-    #[actix_web::test]
-    async fn auth_error_keeps_its_status_and_message() {
-        let err = ApiError::Auth(stateless_auth::StatelessAuthError::token("Invalid token"));
-
-        let (status, body) = body_of(err).await;
-
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(body["error"], "Token error: Invalid token");
-    }
-
-    #[test]
-    fn auth_error_keeps_its_challenge() {
-        let err = ApiError::Auth(stateless_auth::StatelessAuthError::token("Invalid token"));
-
-        let response = err.error_response();
-
-        let challenge = response
-            .headers()
-            .get(actix_web::http::header::WWW_AUTHENTICATE);
-        let challenge = challenge.and_then(|value| value.to_str().ok());
-        assert!(
-            challenge.is_some_and(|value| value.starts_with("Bearer")),
-            "{challenge:?}"
-        );
     }
 }
