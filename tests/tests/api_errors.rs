@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use common::{Api, username_body};
 use serde_json::Value;
+use stateless_auth_examples::db;
 
 fn post_raw(uri: &str, body: &'static str) -> TestRequest {
     TestRequest::post().uri(uri).set_payload(body)
@@ -291,6 +292,35 @@ async fn token_loader_database_error_is_500() {
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.error(), "Server error: Internal server error");
     assert!(reply.challenge().is_none());
+}
+
+#[actix_web::test]
+async fn read_only_database_fails_only_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.db");
+    let writable = Api::on_pool(
+        db::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let tokens = writable.user_with_tokens("alice").await;
+    writable.pool.close().await;
+    let read_only = db::open(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .unwrap();
+    let api = Api::on_pool(read_only).await;
+    let create_user = TestRequest::post()
+        .uri("/user")
+        .set_json(username_body("bob"));
+
+    let whoami = api.get_with_token("/whoami", &tokens.access_token).await;
+    let created = api.send(create_user).await;
+
+    assert_eq!(whoami.status, StatusCode::OK, "{}", whoami.text());
+    assert_eq!(whoami.json()["my_username"], "alice");
+    assert_eq!(created.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(created.error(), "Server error: Internal server error");
 }
 
 #[actix_web::test]

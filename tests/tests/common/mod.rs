@@ -75,6 +75,12 @@ impl Api {
     /// Builds the example API on a new in-memory database.
     pub async fn new() -> Api {
         let pool = stateless_auth_examples::db::open_in_memory().await.unwrap();
+
+        Api::on_pool(pool).await
+    }
+
+    /// Builds the example API on the database of `pool`.
+    pub async fn on_pool(pool: SqlitePool) -> Api {
         let app = App::new().configure(stateless_auth_examples::configure(pool.clone()));
         let service = Rc::new(test::init_service(app).await);
 
