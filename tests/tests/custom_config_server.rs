@@ -237,6 +237,7 @@ impl Server {
                 .route("/hello", web::get().to(hello))
         })
         .workers(1)
+        .disable_signals()
         .shutdown_timeout(1);
 
         Server {

@@ -275,7 +275,8 @@ async fn serve_once(authorization: &str) -> (u16, (usize, usize), (usize, usize,
                 .wrap(from_fn(read_user_after))
                 .service(whoami)
         })
-        .workers(1),
+        .workers(1)
+        .disable_signals(),
     );
     let client = awc_client(Duration::from_secs(10));
 
