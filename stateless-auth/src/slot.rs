@@ -379,8 +379,8 @@ fn reject_conflicting(
 /// them is never polled again. It returns [`Started::AtNextPoll`] while they are
 /// pending. Once they have completed, it starts again at its next poll, and
 /// `keep_earlier` finds the guard's success or rejection. So the loaders' timing
-/// never picks the outcome, and the extractor never takes the guard's success as
-/// its own.
+/// does not pick the outcome, apart from the case in the first `NOTE:` below,
+/// and the extractor never takes the guard's success as its own.
 ///
 /// When this poll completes the loaders, the extractor wakes its own task and
 /// settles at its next poll, not at once. The guard of the same task may have
@@ -442,7 +442,8 @@ enum KeptSlot {
 /// are in conflict. The guard is the one that started first, which for a
 /// handler's parameters is the earlier parameter. While its loaders are pending,
 /// the later extractor waits for them, as `wait_for_guard` describes, so the
-/// outcome does not depend on when the loaders complete. Once the guard has
+/// outcome does not depend on when the loaders complete, apart from the case in
+/// the first `NOTE:` there. Once the guard has
 /// completed with success, the slot keeps that success and only the later
 /// extractor fails with 500, as `reject_conflicting` describes. The handler may
 /// still run, with that extractor inside `Option`, or the response may be another
