@@ -443,18 +443,17 @@ enum KeptSlot {
 /// handler's parameters is the earlier parameter. While its loaders are pending,
 /// the later extractor waits for them, as `wait_for_guard` describes, so the
 /// outcome does not depend on when the loaders complete, apart from the case in
-/// the first `NOTE:` there. Once the guard has
-/// completed with success, the slot keeps that success and only the later
-/// extractor fails with 500, as `reject_conflicting` describes. The handler may
-/// still run, with that extractor inside `Option`, or the response may be another
-/// error, such as the 403 of the first branch of `Either` for a missing scope. A
-/// middleware that reads the authentication after the response must find the
-/// guard's success in both cases. Once the guard's credentials are rejected, the
-/// later extractor receives that rejection. A guard of the same manager that
-/// receives it gets a warning in the log, not an error, since the request fails
-/// with the client's own error. That is what the second branch of `Either` of two
-/// such guards finds, because actix-web extracts it only after the first branch
-/// failed.
+/// the first `NOTE:` there. Once the guard has completed with success, the slot
+/// keeps that success and only the later extractor fails with 500, as
+/// `reject_conflicting` describes. The handler may still run, with that extractor
+/// inside `Option`, or the response may be another error, such as the 403 of the
+/// first branch of `Either` for a missing scope. A middleware that reads the
+/// authentication after the response must find the guard's success in both
+/// cases. Once the guard's credentials are rejected, the later extractor receives
+/// that rejection. A guard of the same manager that receives it gets a warning in
+/// the log, not an error, since the request fails with the client's own error.
+/// That is what the second branch of `Either` of two such guards finds, because
+/// actix-web extracts it only after the first branch failed.
 ///
 /// NOTE: That branch therefore never succeeds. Starting a fresh authentication
 /// for it would let a guard that still waits for the rejected authentication,

@@ -131,6 +131,16 @@ fn two_waiting_readers(
 
 type ReaderFuture = <CurrentUser<User> as FromRequest>::Future;
 
+/// Asserts that the test holds the only reference to the waker of the `task`
+/// task, so that neither the slot nor the loaders kept it.
+fn assert_released(waker: &Arc<Counter>, task: &str) {
+    assert_eq!(
+        Arc::strong_count(waker),
+        1,
+        "the {task} task's waker outlived the loaders"
+    );
+}
+
 #[actix_web::test]
 async fn loaders_wake_both_waiting_tasks() {
     let gate = Arc::new(Mutex::new(Gate::default()));
@@ -144,16 +154,8 @@ async fn loaders_wake_both_waiting_tasks() {
     assert_eq!((first_waker.count(), second_waker.count()), (1, 1));
     assert!(poll_with(&mut second, &second_waker).is_ready());
     assert!(poll_with(&mut first, &first_waker).is_ready());
-    assert_eq!(
-        Arc::strong_count(&first_waker),
-        1,
-        "the first task's waker outlived the loaders"
-    );
-    assert_eq!(
-        Arc::strong_count(&second_waker),
-        1,
-        "the second task's waker outlived the loaders"
-    );
+    assert_released(&first_waker, "first");
+    assert_released(&second_waker, "second");
 }
 
 // The gate opens without a wake, so the loaders complete in a poll that the
@@ -235,16 +237,8 @@ async fn completed_loaders_release_task_wakers() {
     assert!(poll_with(&mut second, &second_waker).is_ready());
     assert!(poll_with(&mut first, &first_waker).is_ready());
     assert!(kept.is_some(), "the loaders registered no waker");
-    assert_eq!(
-        Arc::strong_count(&first_waker),
-        1,
-        "the first task's waker outlived the loaders"
-    );
-    assert_eq!(
-        Arc::strong_count(&second_waker),
-        1,
-        "the second task's waker outlived the loaders"
-    );
+    assert_released(&first_waker, "first");
+    assert_released(&second_waker, "second");
 }
 
 // The access guard starts the loaders and is dropped unpolled, so the refresh
